@@ -1,0 +1,78 @@
+"""The HIP backend: a lossless source rewrite of CUDA into HIP for AMD GPUs.
+
+The rules run in order over the original text; each adds span edits (an earlier rule's edit wins
+over a later rule on the same bytes) and diagnostics. Semantic rules come first, the plain
+renames after them, the headers last (they depend on what the others needed).
+"""
+
+from __future__ import annotations
+
+from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.cooperative_groups import check_cooperative_groups
+from porter.backends.hip.includes import rewrite_includes
+from porter.backends.hip.inline_ptx import rewrite_inline_ptx
+from porter.backends.hip.launch import rewrite_launches
+from porter.backends.hip.options import HipOptions
+from porter.backends.hip.rename import check_version_gaps, rename
+from porter.backends.hip.warp_builtins import rewrite_warp_builtins
+from porter.backends.hip.warp_size import rewrite_warp_size
+from porter.diagnostics import make
+from porter.edits import EditSet
+from porter.frontends.treesitter import CudaSyntax
+from porter.result import TranslationResult
+from porter.source import SourceFile
+
+#: The rules, in the order they run.
+RULES = (
+    rewrite_inline_ptx,
+    rewrite_warp_builtins,
+    rewrite_warp_size,
+    check_cooperative_groups,
+    check_version_gaps,
+    rewrite_launches,
+    rename,
+    rewrite_includes,
+)
+
+#: Above this fraction of unparseable bytes the file is not treated as CUDA at all.
+_MAX_ERROR_FRACTION = 0.5
+
+
+class HipBackend:
+    name = "hip"
+    options_type = HipOptions
+
+    def translate(self, source: SourceFile, options: HipOptions) -> TranslationResult:
+        result = TranslationResult(source, self.name, source.text, options=options.to_json())
+        if not source.text.strip():
+            result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
+            return result
+        syntax = CudaSyntax.parse(source.data)
+        parse_problems = _parse_diagnostics(source, syntax)
+        if any(d.is_error for d in parse_problems):
+            result.diagnostics.extend(parse_problems)
+            return result
+        ctx = RewriteContext(source, syntax, options, EditSet(source.data), syntax.regions())
+        for rule in RULES:
+            rule(ctx)
+        result.code = ctx.edits.apply()
+        result.edits = list(ctx.edits)
+        result.diagnostics = sorted(parse_problems + ctx.diagnostics,
+                                    key=lambda d: (d.span.start if d.span else -1, d.id))
+        return result
+
+
+def _parse_diagnostics(source: SourceFile, syntax: CudaSyntax) -> list:
+    if syntax.error_fraction() > _MAX_ERROR_FRACTION:
+        first = syntax.error_nodes()[0]
+        return [make("P0102", f"{source.name} does not parse as CUDA ({syntax.error_fraction():.0%} of it "
+                     "is unparseable); nothing was translated", source.span(first.start_byte, first.end_byte))]
+    diagnostics = []
+    for node in syntax.error_nodes()[:20]:
+        end = min(node.end_byte, source.data.find(b"\n", node.start_byte) % (len(source.data) + 1) or node.end_byte)
+        what = "missing " + node.type if node.is_missing else "code porter could not parse"
+        diagnostics.append(make("P0101", what, source.span(node.start_byte, max(end, node.start_byte))))
+    return diagnostics
+
+
+BACKEND = HipBackend()

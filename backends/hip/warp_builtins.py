@@ -1,0 +1,118 @@
+"""Warp built-ins with lane masks (`__shfl_*_sync`, `__ballot_sync`, `__syncwarp`, ...) per HIP version.
+
+* HIP >= 6.2 has the *_sync forms with 64-bit masks: a full CUDA mask (0xffffffff: every lane of
+  the warp) becomes the full mask of the target's wavefront; other masks are widened to 64 bits,
+  with a warning on 64-lane targets, where lanes 32-63 fall outside a 32-bit mask.
+* HIP < 6.2 has only the mask-less forms, which act on the active lanes. A call becomes its
+  mask-less form only where that computes the same: the mask is full (a literal, or a macro or
+  const bound to one), or is `__activemask()` (exactly the lanes the mask-less form uses).
+  Anything else is reported and left alone.
+"""
+
+from __future__ import annotations
+
+from porter.backends.hip.constants import ConstantTable
+from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.tables import porter_table
+from porter.frontends.treesitter import Node, Region, iter_nodes
+
+RULE = "warp-sync"
+FULL_MASK = {32: "0xffffffffULL", 64: "0xffffffffffffffffULL"}
+
+
+def rewrite_warp_builtins(ctx: RewriteContext) -> None:
+    table = porter_table()
+    sync_entries = table["warp_sync"]
+    other_entries = table["warp_other"]
+    since = table["warp_sync_versions"]["since"]
+    has_sync = ctx.options.at_least(since)
+    constants = ConstantTable.from_file(ctx.syntax.file_region())
+    for region in ctx.regions:
+        for call in iter_nodes(region.root, {"call_expression"}):
+            function = call.child_by_field_name("function")
+            if function is None or function.type != "identifier":
+                continue
+            name = region.text(function)
+            if name in sync_entries:
+                _sync_call(ctx, region, call, function, name, sync_entries[name], has_sync, constants)
+            elif name in other_entries and not has_sync:
+                _legacy_rename(ctx, region, function, other_entries[name])
+
+
+def _sync_call(ctx: RewriteContext, region: Region, call: Node, function: Node, name: str, entry: dict,
+               has_sync: bool, constants: ConstantTable) -> None:
+    args = call.child_by_field_name("arguments")
+    arguments = [] if args is None else [a for a in args.named_children if a.type != "comment"]
+    available_since = entry.get("since")
+    if has_sync and (available_since is None or ctx.options.at_least(available_since)) and \
+            (entry.get("legacy") or available_since):
+        _widen_mask(ctx, region, arguments, constants)
+        if not ctx.options.at_least(porter_table()["warp_sync_versions"]["define_needed_until"]):
+            _need_define(ctx, "HIP_ENABLE_WARP_SYNC_BUILTINS")
+        return
+    legacy = entry.get("legacy")
+    if legacy is None:
+        ctx.report("P0202", f"`{name}` has no equivalent in HIP {ctx.options.hip_version}", region, function,
+                   "write it with shuffles or ballots, or target a HIP version that has it"
+                   if available_since is None else f"HIP has it from {available_since}")
+        return
+    mask = arguments[0] if arguments else None
+    if mask is not None and not _mask_is_equivalent(region, mask, constants):
+        ctx.report("P0201", f"`{name}` with mask `{region.text(mask)}`: HIP {ctx.options.hip_version} has "
+                   f"only the mask-less `{legacy}`, which is the same only for a full mask", region, mask)
+        return
+    if not ctx.replace_node(region, function, legacy, RULE):
+        return
+    if entry.get("helper"):
+        ctx.helpers_needed.add(entry["helper"])
+    if mask is not None:
+        _delete_argument(ctx, region, mask, arguments)
+
+
+def _legacy_rename(ctx: RewriteContext, region: Region, function: Node, entry: dict) -> None:
+    if ctx.replace_node(region, function, entry["legacy"], RULE) and entry.get("helper"):
+        ctx.helpers_needed.add(entry["helper"])
+
+
+def _mask_is_equivalent(region: Region, mask: Node, constants: ConstantTable) -> bool:
+    text = region.text(mask)
+    return constants.is_full_mask(text) or text.replace(" ", "") == "__activemask()"
+
+
+def _delete_argument(ctx: RewriteContext, region: Region, argument: Node, arguments: list[Node]) -> None:
+    index = arguments.index(argument)
+    start = region.base + argument.start_byte
+    if index + 1 < len(arguments):
+        end = region.base + arguments[index + 1].start_byte
+    else:
+        end = region.base + argument.end_byte
+    ctx.replace(start, end, "", RULE)
+
+
+def _widen_mask(ctx: RewriteContext, region: Region, arguments: list[Node], constants: ConstantTable) -> None:
+    if not arguments:
+        return
+    mask = arguments[0]
+    text = region.text(mask)
+    if constants.is_full_mask(text):
+        ctx.replace_node(region, mask, FULL_MASK[ctx.options.wave_size], RULE)
+        return
+    if text.replace(" ", "") == "__activemask()":
+        return
+    if mask.type == "number_literal":
+        ctx.replace_node(region, mask, text.rstrip("uUlL") + "ULL", RULE)
+    else:
+        ctx.replace_node(region, mask, f"static_cast<unsigned long long>({text})", RULE)
+    if ctx.wave64 and not _is_64bit_mask_source(text):
+        ctx.report("P0203", f"lane mask `{text}` is 32 bits wide; on {ctx.options.offload_arch} "
+                   f"({ctx.options.wave_size} lanes) lanes 32-63 are never in it", region, mask)
+
+
+def _is_64bit_mask_source(text: str) -> bool:
+    compact = text.replace(" ", "")
+    return compact.startswith(("__ballot_sync(", "__activemask(", "__ballot("))
+
+
+def _need_define(ctx: RewriteContext, name: str) -> None:
+    if name not in ctx.defines_needed:
+        ctx.defines_needed.append(name)

@@ -1,0 +1,445 @@
+"""Warp-size assumptions: CUDA warps have 32 lanes; AMD wavefronts have 64 (CDNA) or 32 (RDNA).
+
+Code that hard-codes 32 lanes computes something else on a 64-lane wavefront, silently. This rule
+finds those assumptions in device code and either rewrites them so that they hold for the
+target's wavefront, or reports them on their line:
+
+rewritten for every target (the result is right for 32 and 64 lanes)
+  * lane and warp arithmetic on thread indices: `t % 32`, `t & 31`, `t / 32`, `t >> 5`,
+    `(blockDim.x + 31) / 32`, `lane == 31`  ->  `warpSize` forms;
+  * shuffle loops over lane offsets: `for (o = 16; o > 0; o /= 2)`, `for (o = 1; o < 32; o *= 2)`;
+  * `if (t < 32)` guarding warp-level work (a shuffle or ballot inside).
+rewritten for 64-lane targets (they need the target's wave size as a constant or a wider type)
+  * ballot results kept in 32-bit variables -> `unsigned long long`;
+  * `__popc`/`__ffs`/`__clz`/`__brev` of a ballot -> their 64-bit forms;
+  * `1u << lane` -> `1ull << lane`;
+  * per-lane shared arrays `__shared__ T s[32]` indexed by a lane -> sized by the wave;
+  * warp-size constants (`#define WARP_SIZE 32`, `constexpr int kWarpSize = 32`).
+reported (P0210: an error on 64-lane targets, a note on 32-lane ones)
+  * shuffles with a literal lane offset of 16 or source lane 31 outside a rewritten loop
+    (unrolled reductions need one more step on 64 lanes);
+  * a ballot compared with 0xffffffff ("all lanes voted").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from porter.backends.hip.constants import parse_int_literal
+from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.tables import porter_table
+from porter.diagnostics import Severity
+from porter.frontends.treesitter import Node, Region, iter_nodes
+
+RULE = "warp-size"
+_SHUFFLES = re.compile(r"^__shfl(_up|_down|_xor)?(_sync)?$")
+_WARP_CALLS = re.compile(r"^(__shfl\w*|__ballot\w*|__any\w*|__all\w*|__reduce_\w+|__match_\w+)$")
+_BALLOTS = {"__ballot_sync", "__ballot", "__activemask"}
+_WARP_SIZE_NAME = re.compile(r"^(k?_?warp_?size|WARP_?SIZE|WARPSIZE|kWarpSize|WARP_SZ|warpsz)$", re.I)
+_NARROW_TYPES = {"unsigned", "unsigned int", "uint32_t", "int", "int32_t", "uint"}
+_THREAD_BUILTINS = {"threadIdx"}
+
+
+@dataclass
+class FunctionFacts:
+    """What the rule knows about the variables of one device function (or macro body)."""
+
+    thread_vars: set[str] = field(default_factory=set)   # derived from threadIdx
+    lane_vars: set[str] = field(default_factory=set)     # a lane index within the warp
+    warp_vars: set[str] = field(default_factory=set)     # a warp index within the block
+    ballot_vars: set[str] = field(default_factory=set)   # hold a ballot / lane mask
+    rewritten_loops: set[int] = field(default_factory=set)  # ids of for-loops made wave-generic
+
+
+def rewrite_warp_size(ctx: RewriteContext) -> None:
+    for region in ctx.regions:
+        for scope in _device_scopes(region):
+            facts = _collect_facts(region, scope)
+            _rewrite_loops(ctx, region, scope, facts)
+            _rewrite_arithmetic(ctx, region, scope, facts)
+            _rewrite_first_warp_guards(ctx, region, scope, facts)
+            _rewrite_ballot_types(ctx, region, scope, facts)
+            _rewrite_bit_builtins(ctx, region, scope, facts)
+            _rewrite_lane_shifts(ctx, region, scope, facts)
+            _rewrite_lane_arrays(ctx, region, scope, facts)
+            _report_fixed_lane_shuffles(ctx, region, scope, facts)
+            _report_ballot_compares(ctx, region, scope, facts)
+        _rewrite_warp_size_constants(ctx, region)
+
+
+# --- where device code is ---------------------------------------------------------------------
+
+def _device_scopes(region: Region) -> list[Node]:
+    if region.macro is not None:
+        text = region.data
+        return [region.root] if (b"threadIdx" in text or b"__shfl" in text or b"__ballot" in text) else []
+    scopes = []
+    for function in iter_nodes(region.root, {"function_definition"}):
+        qualifiers = {c.type for c in function.children} | {region.text(c) for c in function.children
+                                                          if c.type in ("type_qualifier", "storage_class_specifier")}
+        if qualifiers & {"__global__", "__device__"}:
+            scopes.append(function)
+    return scopes
+
+
+# --- facts --------------------------------------------------------------------------------------
+
+def _collect_facts(region: Region, scope: Node) -> FunctionFacts:
+    facts = FunctionFacts()
+    bindings: list[tuple[str, Node]] = []
+    for node in iter_nodes(scope, {"init_declarator", "assignment_expression"}):
+        target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
+        value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
+        if target is not None and value is not None and target.type == "identifier":
+            bindings.append((region.text(target), value))
+    for _ in range(4):  # to a fixed point over chains like tid -> lane -> mask
+        before = (len(facts.thread_vars), len(facts.lane_vars), len(facts.warp_vars), len(facts.ballot_vars))
+        for name, value in bindings:
+            _classify(region, name, value, facts)
+        if before == (len(facts.thread_vars), len(facts.lane_vars), len(facts.warp_vars), len(facts.ballot_vars)):
+            break
+    return facts
+
+
+def _classify(region: Region, name: str, value: Node, facts: FunctionFacts) -> None:
+    value = _strip_parens(value)
+    if _mentions_thread(region, value, facts):
+        facts.thread_vars.add(name)
+    if _calls(region, value, {"__lane_id"}):
+        facts.lane_vars.add(name)
+        facts.thread_vars.add(name)
+    if value.type == "binary_expression":
+        operator, right = _operator(value), value.child_by_field_name("right")
+        literal = parse_int_literal(region.text(right)) if right is not None else None
+        if _mentions_thread(region, value.child_by_field_name("left"), facts):
+            if (operator, literal) in (("%", 32), ("&", 31)):
+                facts.lane_vars.add(name)
+            if (operator, literal) in (("/", 32), (">>", 5)):
+                facts.warp_vars.add(name)
+    if _is_mask_value(region, value, facts):
+        facts.ballot_vars.add(name)
+
+
+def _is_mask_value(region: Region, value: Node, facts: FunctionFacts) -> bool:
+    """A ballot, a lane bit (`1 << lane`), or bit operations over those -- not, say, a popcount."""
+    value = _strip_parens(value)
+    if value.type == "call_expression":
+        function = value.child_by_field_name("function")
+        return function is not None and region.text(function) in _BALLOTS
+    if value.type == "identifier":
+        return region.text(value) in facts.ballot_vars
+    if value.type == "binary_expression":
+        left, right = value.child_by_field_name("left"), value.child_by_field_name("right")
+        operator = _operator(value)
+        if operator == "<<" and _literal(region, left) == 1 and right is not None:
+            return _mentions_any(region, right, facts.lane_vars) or _calls(region, right, {"__lane_id"})
+        if operator in ("&", "|", "^", ">>", "<<") and left is not None and right is not None:
+            return _is_mask_value(region, left, facts) or (operator != "<<" and _is_mask_value(region, right, facts))
+    if value.type == "unary_expression" and _operator(value) == "~":
+        argument = value.child_by_field_name("argument")
+        return argument is not None and _is_mask_value(region, argument, facts)
+    return False
+
+
+def _mentions_thread(region: Region, node: Node | None, facts: FunctionFacts) -> bool:
+    if node is None:
+        return False
+    for leaf in iter_nodes(node, {"identifier", "field_expression"}):
+        text = region.text(leaf)
+        if leaf.type == "identifier" and (text in _THREAD_BUILTINS or text in facts.thread_vars):
+            return True
+    return False
+
+
+def _mentions_blockdim(region: Region, node: Node) -> bool:
+    return any(region.text(leaf) == "blockDim" for leaf in iter_nodes(node, {"identifier"}))
+
+
+def _mentions_any(region: Region, node: Node, names: set[str]) -> bool:
+    return bool(names) and any(region.text(leaf) in names for leaf in iter_nodes(node, {"identifier"}))
+
+
+def _calls(region: Region, node: Node, names: set[str]) -> bool:
+    for call in iter_nodes(node, {"call_expression"}):
+        function = call.child_by_field_name("function")
+        if function is not None and region.text(function) in names:
+            return True
+    return False
+
+
+def _operator(node: Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return operator.type if operator is not None else ""
+
+
+def _strip_parens(node: Node) -> Node:
+    while node.type == "parenthesized_expression" and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node
+
+
+def _literal(region: Region, node: Node | None) -> int | None:
+    if node is None or node.type != "number_literal":
+        return None
+    return parse_int_literal(region.text(node))
+
+
+# --- rewrites for every target ------------------------------------------------------------------
+
+def _rewrite_loops(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    for loop in iter_nodes(scope, {"for_statement"}):
+        variable, start = _loop_start(region, loop)
+        if variable is None or not _used_as_shuffle_offset(region, loop, variable):
+            continue
+        condition = loop.child_by_field_name("condition")
+        if _literal(region, start) == 16:
+            if ctx.replace_node(region, start, "warpSize / 2", RULE):
+                facts.rewritten_loops.add(loop.id)
+        elif _literal(region, start) == 1 and condition is not None:
+            bound = condition.child_by_field_name("right") if condition.type == "binary_expression" else None
+            if _literal(region, bound) == 32 and ctx.replace_node(region, bound, "warpSize", RULE):
+                facts.rewritten_loops.add(loop.id)
+            elif _literal(region, bound) == 16 and ctx.replace_node(region, bound, "warpSize / 2", RULE):
+                facts.rewritten_loops.add(loop.id)
+
+
+def _loop_start(region: Region, loop: Node) -> tuple[str | None, Node | None]:
+    initializer = loop.child_by_field_name("initializer")
+    if initializer is None:
+        return None, None
+    for node in iter_nodes(initializer, {"init_declarator", "assignment_expression"}):
+        target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
+        value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
+        if target is not None and value is not None and target.type == "identifier":
+            return region.text(target), value
+    return None, None
+
+
+def _used_as_shuffle_offset(region: Region, loop: Node, variable: str) -> bool:
+    body = loop.child_by_field_name("body")
+    if body is None:
+        return False
+    for call in iter_nodes(body, {"call_expression"}):
+        function = call.child_by_field_name("function")
+        arguments = call.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            continue
+        name = region.text(function)
+        if _SHUFFLES.match(name) or name.endswith((".shfl_down", ".shfl_xor", ".shfl_up")):
+            if any(region.text(a) == variable for a in arguments.named_children):
+                return True
+    return False
+
+
+def _rewrite_arithmetic(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    for expression in iter_nodes(scope, {"binary_expression"}):
+        operator = _operator(expression)
+        left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+        value = _literal(region, right)
+        if value is None or left is None:
+            continue
+        threadish = _mentions_thread(region, left, facts)
+        if operator == "%" and value == 32 and threadish:
+            ctx.replace_node(region, right, "warpSize", RULE)
+        elif operator == "&" and value == 31 and threadish:
+            ctx.replace_node(region, right, "(warpSize - 1)", RULE)
+        elif operator == "/" and value == 32 and (threadish or _mentions_blockdim(region, left)):
+            if ctx.replace_node(region, right, "warpSize", RULE):
+                _rewrite_round_up(ctx, region, left)
+        elif operator == ">>" and value == 5 and threadish:
+            operator_node = expression.child_by_field_name("operator")
+            base = region.base
+            if not ctx.edits.overlaps(base + operator_node.start_byte, base + right.end_byte):
+                ctx.insert(base + left.start_byte, "(", RULE)
+                ctx.replace(base + left.end_byte, base + right.end_byte, ") / warpSize", RULE)
+        elif operator in ("==", "!=") and value == 31 and _mentions_any(region, left, facts.lane_vars):
+            ctx.replace_node(region, right, "(warpSize - 1)", RULE)
+
+
+def _rewrite_round_up(ctx: RewriteContext, region: Region, dividend: Node) -> None:
+    """`(n + 31) / 32` rounds up to whole warps: the 31 is warpSize - 1."""
+    inner = _strip_parens(dividend)
+    if inner.type == "binary_expression" and _operator(inner) == "+":
+        addend = inner.child_by_field_name("right")
+        if _literal(region, addend) == 31:
+            ctx.replace_node(region, addend, "(warpSize - 1)", RULE)
+
+
+def _rewrite_first_warp_guards(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    for statement in iter_nodes(scope, {"if_statement"}):
+        condition = statement.child_by_field_name("condition")
+        consequence = statement.child_by_field_name("consequence")
+        if condition is None or consequence is None:
+            continue
+        test = _strip_parens(condition.named_children[0]) if condition.named_child_count else None
+        if test is None or test.type != "binary_expression" or _operator(test) != "<":
+            continue
+        bound = test.child_by_field_name("right")
+        if _literal(region, bound) == 32 and _mentions_thread(region, test.child_by_field_name("left"), facts) \
+                and _has_warp_work(region, consequence, scope):
+            ctx.replace_node(region, bound, "warpSize", RULE)
+
+
+def _has_warp_work(region: Region, body: Node, scope: Node) -> bool:
+    """A warp built-in in the body, or a call of a device function of this file that has one."""
+    for call in iter_nodes(body, {"call_expression"}):
+        function = call.child_by_field_name("function")
+        if function is None:
+            continue
+        name = region.text(function).split("<")[0]
+        if _WARP_CALLS.match(name) or name in _functions_with_warp_work(region):
+            return True
+    return False
+
+
+def _functions_with_warp_work(region: Region) -> set[str]:
+    cached = getattr(region, "_porter_warp_functions", None)
+    if cached is not None:
+        return cached
+    names: set[str] = set()
+    for function in iter_nodes(region.root, {"function_definition"}):
+        declarator = function.child_by_field_name("declarator")
+        inner = declarator.child_by_field_name("declarator") if declarator is not None else None
+        if inner is None:
+            continue
+        for call in iter_nodes(function, {"call_expression"}):
+            callee = call.child_by_field_name("function")
+            if callee is not None and _WARP_CALLS.match(region.text(callee)):
+                names.add(region.text(inner))
+                break
+    object.__setattr__(region, "_porter_warp_functions", names)
+    return names
+
+
+# --- rewrites for 64-lane targets ---------------------------------------------------------------
+
+def _rewrite_ballot_types(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    if not ctx.wave64 or not facts.ballot_vars:
+        return
+    for declaration in iter_nodes(scope, {"declaration"}):
+        type_node = declaration.child_by_field_name("type")
+        if type_node is None or " ".join(region.text(type_node).split()) not in _NARROW_TYPES:
+            continue
+        names = {_declared_name(region, d) for d in declaration.children_by_field_name("declarator")}
+        if names & facts.ballot_vars:
+            ctx.replace_node(region, type_node, "unsigned long long", RULE)
+
+
+def _declared_name(region: Region, declarator: Node) -> str | None:
+    node = declarator
+    while node is not None and node.type != "identifier":
+        node = node.child_by_field_name("declarator")
+    return region.text(node) if node is not None else None
+
+
+def _rewrite_bit_builtins(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    if not ctx.wave64:
+        return
+    wide = porter_table()["bit_builtins_64"]
+    for call in iter_nodes(scope, {"call_expression"}):
+        function = call.child_by_field_name("function")
+        arguments = call.child_by_field_name("arguments")
+        if function is None or arguments is None or region.text(function) not in wide:
+            continue
+        if _calls(region, arguments, _BALLOTS) or _mentions_any(region, arguments, facts.ballot_vars):
+            ctx.replace_node(region, function, wide[region.text(function)], RULE)
+
+
+def _rewrite_lane_shifts(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    if not ctx.wave64:
+        return
+    for expression in iter_nodes(scope, {"binary_expression"}):
+        if _operator(expression) != "<<":
+            continue
+        left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+        if _literal(region, left) == 1 and right is not None and \
+                (_mentions_any(region, right, facts.lane_vars) or _calls(region, right, {"__lane_id"})):
+            ctx.replace_node(region, left, "1ull", RULE)
+
+
+def _rewrite_lane_arrays(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    if not ctx.wave64 or not facts.lane_vars:
+        return
+    lane_indexed = set()
+    for subscript in iter_nodes(scope, {"subscript_expression"}):
+        array = subscript.child_by_field_name("argument")
+        indices = subscript.child_by_field_name("indices")
+        if array is not None and indices is not None and \
+                region.text(indices).strip("[] ") in facts.lane_vars:
+            lane_indexed.add(region.text(array))
+    for declarator in iter_nodes(scope, {"array_declarator"}):
+        name, size = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("size")
+        if name is None or size is None or region.text(name) not in lane_indexed:
+            continue
+        declaration = declarator.parent
+        if declaration is not None and "__shared__" in region.text(declaration) and _literal(region, size) == 32:
+            ctx.replace_node(region, size, str(ctx.options.wave_size), RULE)
+
+
+def _rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
+    if not ctx.wave64:
+        return
+    if region.macro is not None:
+        if _WARP_SIZE_NAME.match(region.macro) and parse_int_literal(region.data.decode().strip()) == 32:
+            number = next(iter_nodes(region.root, {"number_literal"}), None)
+            if number is not None:
+                ctx.replace_node(region, number, str(ctx.options.wave_size), RULE)
+        return
+    for declarator in iter_nodes(region.root, {"init_declarator"}):
+        name, value = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("value")
+        if name is not None and value is not None and _WARP_SIZE_NAME.match(region.text(name)) \
+                and _literal(region, value) == 32:
+            ctx.replace_node(region, value, str(ctx.options.wave_size), RULE)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def _report(ctx: RewriteContext, region: Region, node: Node, message: str) -> None:
+    if ctx.edits.overlaps(region.base + node.start_byte, region.base + node.end_byte):
+        return
+    severity = Severity.ERROR if ctx.wave64 else Severity.NOTE
+    where = (f"wrong on {ctx.options.offload_arch}'s 64-lane wavefronts" if ctx.wave64
+             else f"right on {ctx.options.offload_arch}'s 32-lane wavefronts, wrong on 64-lane CDNA GPUs")
+    ctx.report("P0210", f"{message} ({where})", region, node, severity=severity)
+
+
+def _report_fixed_lane_shuffles(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    for call in iter_nodes(scope, {"call_expression"}):
+        function = call.child_by_field_name("function")
+        arguments = call.child_by_field_name("arguments")
+        if function is None or arguments is None or not _SHUFFLES.match(region.text(function)):
+            continue
+        if _inside_rewritten_loop(call, facts):
+            continue
+        values = [a for a in arguments.named_children if a.type != "comment"]
+        lane_argument = values[2] if region.text(function).endswith("_sync") and len(values) > 2 else \
+            (values[1] if len(values) > 1 else None)
+        literal = _literal(region, lane_argument)
+        if literal == 16:
+            _report(ctx, region, lane_argument, "shuffle by a fixed 16 lanes assumes a 32-lane warp "
+                                                "(a 64-lane reduction needs a step of 32 first)")
+        elif literal == 31:
+            _report(ctx, region, lane_argument, "lane 31 is the last lane only of a 32-lane warp")
+
+
+def _inside_rewritten_loop(node: Node, facts: FunctionFacts) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.id in facts.rewritten_loops:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _report_ballot_compares(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    for expression in iter_nodes(scope, {"binary_expression"}):
+        if _operator(expression) not in ("==", "!="):
+            continue
+        left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        for value_side, literal_side in ((left, right), (right, left)):
+            if _literal(region, literal_side) == 0xFFFFFFFF and (
+                    _mentions_any(region, value_side, facts.ballot_vars) or _calls(region, value_side, _BALLOTS)):
+                _report(ctx, region, literal_side, "0xffffffff as 'every lane' of a ballot covers only 32 lanes")

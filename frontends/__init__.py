@@ -1,0 +1,1 @@
+"""Frontends: CUDA source -> syntax trees and IR (tree-sitter-cuda; libclang)."""

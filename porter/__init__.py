@@ -1,0 +1,11 @@
+"""porter: port CUDA kernels to HIP, Triton, JAX Pallas and AWS NKI."""
+
+from porter.api import translate
+from porter.diagnostics import Diagnostic, Severity, Span
+from porter.result import TranslationResult
+from porter.source import InputError, SourceFile
+
+__version__ = "0.1.0"
+
+__all__ = ["Diagnostic", "InputError", "Severity", "SourceFile", "Span", "TranslationResult",
+           "__version__", "translate"]

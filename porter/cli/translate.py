@@ -1,0 +1,59 @@
+"""``porter translate FILE --to TARGET [-o OUT]``: translate one file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from porter.api import translate as translate_source
+from porter.atomic import write_text_atomic
+from porter.cli.errors import EXIT_USER_ERROR
+from porter.cli.options import backend_options, hip_options, target_option
+from porter.source import InputError
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@target_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the translation here (default: stdout). Written atomically.")
+@hip_options
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Also write a JSON report (edits and diagnostics) to this file.")
+def translate(file: Path, target: str, output: Path | None, hip_version: str, offload_arch: str,
+              launch_syntax: str, report: Path | None) -> None:
+    """Translate one CUDA FILE to another backend.
+
+    The translation goes to OUT (or stdout); diagnostics go to stderr, printed like a compiler's
+    (file:line:col: severity[id]: message, the line, a caret and a hint). The exit code is 0
+    when output was written (even with error diagnostics, which mark code that needs a person),
+    2 for bad input or options.
+    """
+    options = backend_options(target, hip_version, offload_arch, launch_syntax)
+    try:
+        result = translate_source(file, target, **options)
+    except ValueError as error:  # bad option values
+        raise click.BadParameter(str(error)) from None
+    if result.diagnostics:
+        click.echo(result.render_diagnostics(), err=True)
+    if output is None:
+        sys.stdout.write(result.code)
+        sys.stdout.flush()
+    else:
+        if output.resolve() == file.resolve():
+            raise InputError("P0009", f"output {output} is the input file", "choose another -o")
+        write_text_atomic(output, result.code)
+    if report is not None:
+        import json
+
+        write_text_atomic(report, json.dumps(result.to_json(), indent=2) + "\n")
+    counts = {str(d.severity) for d in result.diagnostics}
+    if counts and output is not None:
+        errors = len(result.errors)
+        click.echo(f"porter: wrote {output} ({len(result.edits)} edits, {errors} error(s), "
+                   f"{len(result.diagnostics) - errors} other diagnostic(s))", err=True)
+
+
+__all__ = ["translate", "EXIT_USER_ERROR"]

@@ -1,0 +1,117 @@
+"""Loading CUDA source text, from a path or a string, with clear errors for bad input.
+
+Positions: porter works on the UTF-8 bytes of a file (tree-sitter's spans are byte offsets);
+``SourceFile.span`` turns a byte range into a :class:`~porter.diagnostics.Span` with 1-based
+line and column (columns count characters, as editors do).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from porter.diagnostics import Span
+
+#: Files larger than this are refused: CUDA sources are text, and a huge file is almost always a
+#: mistake (a binary, a generated blob) that would only waste time.
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
+
+class InputError(Exception):
+    """Bad input from the user (missing file, binary file, ...). Carries a diagnostic id."""
+
+    def __init__(self, diag_id: str, message: str, hint: str | None = None, path: str | None = None):
+        super().__init__(message)
+        self.diag_id = diag_id
+        self.message = message
+        self.hint = hint
+        self.path = path
+
+
+@dataclass
+class SourceFile:
+    name: str
+    text: str
+    path: Path | None = None
+    data: bytes = field(init=False, repr=False)
+    _line_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.data = self.text.encode("utf-8")
+        self._line_starts = [0]
+        for index, byte in enumerate(self.data):
+            if byte == 0x0A:
+                self._line_starts.append(index + 1)
+
+    @property
+    def line_count(self) -> int:
+        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a byte offset; the column counts characters."""
+        line_index = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[line_index]
+        column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
+        return line_index + 1, column
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(end)
+        return Span(self.name, start, end, line, col, end_line, end_col)
+
+
+def load_source(source: str | os.PathLike, *, name: str | None = None) -> SourceFile:
+    """A SourceFile from a path (``Path`` or an existing file's name) or from CUDA text itself.
+
+    A ``str`` is taken as a path when it names an existing file or has no newline and ends in a
+    CUDA/C++ suffix; otherwise it is source text.
+    """
+    if isinstance(source, os.PathLike) or _looks_like_path(source):
+        return read_source_file(Path(source))
+    return SourceFile(name or "<string>", source)
+
+
+_PATH_SUFFIXES = (".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".inl", ".hip")
+
+
+def _looks_like_path(text: str) -> bool:
+    if "\n" in text or len(text) > 4096:
+        return False
+    if os.path.exists(text):
+        return True
+    return text.endswith(_PATH_SUFFIXES) and " " not in text.strip()
+
+
+def read_source_file(path: Path) -> SourceFile:
+    if not path.exists():
+        raise InputError("P0001", f"no such file: {path}", "check the path", str(path))
+    if path.is_dir():
+        raise InputError("P0002", f"{path} is a directory, not a file",
+                         "use `porter port DIR --out OUT_DIR` to port a whole tree", str(path))
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError("P0003", f"{path} is {size} bytes, larger than porter accepts "
+                             f"({MAX_SOURCE_BYTES} bytes)", None, str(path))
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError("P0004", f"cannot read {path}: permission denied", None, str(path)) from None
+    except OSError as error:
+        raise InputError("P0004", f"cannot read {path}: {error.strerror}", None, str(path)) from None
+    return SourceFile(str(path), decode_source(data, str(path)), path)
+
+
+def decode_source(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError("P0005", f"{name} looks like a binary file (it contains NUL bytes)",
+                         "porter translates CUDA source text", name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError("P0006", f"{name}:{line}: not valid UTF-8 (byte 0x{data[error.start]:02x} "
+                         f"at offset {error.start})", "convert the file to UTF-8, e.g. with iconv",
+                         name) from None
+    return text
