@@ -10,6 +10,11 @@ if ! command -v hipcc >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq hipcc libamdhip64-dev >/dev/null
 fi
+# The HIP libraries Debian 12 packages (hipRAND, rocRAND, hipSPARSE, rocPRIM) for the compile gate.
+if [ ! -f /usr/include/hiprand/hiprand.h ] || [ ! -f /usr/include/hipsparse/hipsparse.h ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhiprand-dev librocrand-dev libhipsparse-dev librocprim-dev >/dev/null
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

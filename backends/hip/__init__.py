@@ -14,6 +14,7 @@ from porter.backends.hip.inline_ptx import rewrite_inline_ptx
 from porter.backends.hip.launch import rewrite_launches
 from porter.backends.hip.options import HipOptions
 from porter.backends.hip.rename import check_version_gaps, rename
+from porter.backends.hip.runtime_api import rewrite_runtime_api
 from porter.backends.hip.warp_builtins import rewrite_warp_builtins
 from porter.backends.hip.warp_size import rewrite_warp_size
 from porter.diagnostics import make
@@ -30,6 +31,7 @@ RULES = (
     check_cooperative_groups,
     check_version_gaps,
     rewrite_launches,
+    rewrite_runtime_api,
     rename,
     rewrite_includes,
 )

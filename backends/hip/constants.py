@@ -36,7 +36,7 @@ class ConstantTable:
         for node in iter_nodes(region.root, {"preproc_def"}):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None and value is not None:
-                table.bindings[region.text(name)] = region.text(value).strip()
+                table.bindings[region.text(name)] = strip_comments(region.text(value))
         for node in iter_nodes(region.root, {"init_declarator"}):
             declaration = node.parent
             if declaration is None or not _is_const(region, declaration):
@@ -73,6 +73,12 @@ class ConstantTable:
         """0xffffffff, ~0, -1 and names bound to them: every lane of a CUDA warp."""
         value = self.value(text)
         return value is not None and value in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF, -1)
+
+
+def strip_comments(text: str) -> str:
+    """A macro body without its comments (tree-sitter keeps a trailing // comment in the body)."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"//.*", "", text).strip()
 
 
 def _is_const(region: Region, declaration: Node) -> bool:

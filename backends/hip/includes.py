@@ -28,6 +28,7 @@ def rewrite_includes(ctx: RewriteContext) -> None:
         if hip_header is not None:
             mapped.append((include, path_node, hip_header))
     kept = _drop_duplicate_runtime_includes(ctx, [i for i, _, h in mapped if h == HIP_RUNTIME])
+    kept = _runtime_first(ctx, kept, [i for i, _, h in mapped if h.startswith("hip")])
     for include, path_node, hip_header in mapped:
         written = region.text(path_node)
         if hip_header != written[1:-1] and not ctx.edits.overlaps(include.start_byte, include.end_byte):
@@ -45,6 +46,9 @@ def rewrite_includes(ctx: RewriteContext) -> None:
 
 def _hip_header(ctx: RewriteContext, include: Node, header: str) -> str | None:
     table = porter_table()
+    if header in table["unsupported_headers"]:
+        ctx.report("P0230", f"<{header}>: {table['unsupported_headers'][header]}", ctx.syntax.file_region(), include)
+        return None
     override = table["renames"].get(header)
     if override and override.get("kind") == "header":
         until = override.get("until")
@@ -74,6 +78,18 @@ def _drop_duplicate_runtime_includes(ctx: RewriteContext, includes: list[Node]) 
         kept_by_branch[key] = include
         top_level_seen = top_level_seen or key is None
     return kept_by_branch.get(None, includes[0])
+
+
+def _runtime_first(ctx: RewriteContext, kept: Node | None, hip_includes: list[Node]) -> Node | None:
+    """HIP 5.2's other headers (cooperative groups, fp16) need hip_runtime.h included before them."""
+    if kept is None or _enclosing_branch(kept) is not None:
+        return kept
+    first = next((i for i in hip_includes if _enclosing_branch(i) is None), None)
+    if first is None or first.start_byte >= kept.start_byte:
+        return kept
+    ctx.replace(kept.start_byte, kept.end_byte, "", RULE)
+    ctx.insert(first.start_byte, f"#include <{HIP_RUNTIME}>\n", RULE)
+    return first
 
 
 def _enclosing_branch(node: Node) -> Node | None:

@@ -44,6 +44,10 @@ def _rewrite_one(ctx: RewriteContext, region: Region, asm: Node) -> None:
         shown = normalise(template) if template is not None else region.text(asm)
         ctx.report("P0220", f"inline PTX `{shown}` has no HIP equivalent", region, asm)
         return
+    if entry.get("since") and not ctx.options.at_least(entry["since"]):
+        ctx.report("P0220", f"inline PTX `{normalise(template)}` has a HIP equivalent only from HIP "
+                   f"{entry['since']}", region, asm)
+        return
     outputs = _operands(region, asm, "gnu_asm_output_operand_list")
     inputs = _operands(region, asm, "gnu_asm_input_operand_list")
     expected_outputs = 1 if "{out}" in entry["hip"] else 0

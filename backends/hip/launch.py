@@ -8,6 +8,8 @@ split the macro's arguments.
 
 from __future__ import annotations
 
+import re
+
 from porter.backends.hip.context import RewriteContext
 from porter.frontends.treesitter import Node, Region, iter_nodes
 
@@ -37,17 +39,24 @@ def _rewrite_launch(ctx: RewriteContext, region: Region, call: Node, config: Nod
     templated = callee.type == "template_function" or "<" in region.text(callee)
     wrap = [_needs_dim3(region, s) for s in settings[:2]] + [False] * (len(settings) - 2)
     opener, closer = ("(", ")") if templated else ("", "")
+    def gap(start: int, end: int, text: str) -> None:
+        """Replace the punctuation between two pieces, keeping any comment in it."""
+        ctx.replace(base + start, base + end, text + _comments(region.data[start:end]), RULE)
+
     ctx.insert(base + callee.start_byte, "hipLaunchKernelGGL(" + opener, RULE)
-    ctx.replace(base + callee.end_byte, base + settings[0].start_byte,
-                closer + ", " + ("dim3(" if wrap[0] else ""), RULE)
+    gap(callee.end_byte, settings[0].start_byte, closer + ", " + ("dim3(" if wrap[0] else ""))
     for index in range(len(settings) - 1):
-        ctx.replace(base + settings[index].end_byte, base + settings[index + 1].start_byte,
-                    (")" if wrap[index] else "") + ", " + ("dim3(" if wrap[index + 1] else ""), RULE)
+        gap(settings[index].end_byte, settings[index + 1].start_byte,
+            (")" if wrap[index] else "") + ", " + ("dim3(" if wrap[index + 1] else ""))
     missing = _DEFAULTS[len(settings) - 2:]
     has_arguments = any(c.type != "comment" for c in arguments.named_children)
     tail = (")" if wrap[len(settings) - 1] else "") + "".join(", " + m for m in missing)
-    ctx.replace(base + settings[-1].end_byte, base + arguments.start_byte + 1,
-                tail + (", " if has_arguments else ""), RULE)
+    gap(settings[-1].end_byte, arguments.start_byte + 1, tail + (", " if has_arguments else ""))
+
+
+def _comments(gap: bytes) -> str:
+    found = re.findall(rb"/\*.*?\*/|//[^\n]*\n", gap, flags=re.S)
+    return "".join(c.decode() + ("" if c.endswith(b"\n") else " ") for c in found)
 
 
 def _needs_dim3(region: Region, setting: Node) -> bool:

@@ -43,6 +43,8 @@ def _sync_call(ctx: RewriteContext, region: Region, call: Node, function: Node, 
                has_sync: bool, constants: ConstantTable) -> None:
     args = call.child_by_field_name("arguments")
     arguments = [] if args is None else [a for a in args.named_children if a.type != "comment"]
+    if name.startswith("__shfl") and len(arguments) > 1 and not _shuffle_type_ok(ctx, region, call, arguments[1]):
+        return
     available_since = entry.get("since")
     if has_sync and (available_since is None or ctx.options.at_least(available_since)) and \
             (entry.get("legacy") or available_since):
@@ -67,6 +69,36 @@ def _sync_call(ctx: RewriteContext, region: Region, call: Node, function: Node, 
         ctx.helpers_needed.add(entry["helper"])
     if mask is not None:
         _delete_argument(ctx, region, mask, arguments)
+
+
+def _shuffle_type_ok(ctx: RewriteContext, region: Region, call: Node, value: Node) -> bool:
+    value_type = declared_type(region, call, region.text(value)) if value.type == "identifier" else None
+    since = porter_table()["shuffle_types"].get(value_type or "", {}).get("since")
+    if since is None or ctx.options.at_least(since):
+        return True
+    ctx.report("P0250", f"HIP {ctx.options.hip_version} cannot shuffle a `{value_type}` (from HIP {since})",
+               region, value, "shuffle its bits as an unsigned int (or two halves as floats)")
+    return False
+
+
+def declared_type(region: Region, use: Node, name: str) -> str | None:
+    """The written type of the parameter or local `name` visible from `use`, if declared plainly."""
+    function = use.parent
+    while function is not None and function.type != "function_definition":
+        function = function.parent
+    if function is None:
+        return None
+    for declaration in iter_nodes(function, {"parameter_declaration", "declaration"}):
+        if declaration.start_byte > use.start_byte:
+            break
+        type_node = declaration.child_by_field_name("type")
+        for declarator in declaration.children_by_field_name("declarator"):
+            target = declarator
+            while target is not None and target.type not in ("identifier",):
+                target = target.child_by_field_name("declarator")
+            if target is not None and region.text(target) == name and type_node is not None:
+                return region.text(type_node)
+    return None
 
 
 def _legacy_rename(ctx: RewriteContext, region: Region, function: Node, entry: dict) -> None:

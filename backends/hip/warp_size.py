@@ -8,10 +8,11 @@ rewritten for every target (the result is right for 32 and 64 lanes)
   * lane and warp arithmetic on thread indices: `t % 32`, `t & 31`, `t / 32`, `t >> 5`,
     `(blockDim.x + 31) / 32`, `lane == 31`  ->  `warpSize` forms;
   * shuffle loops over lane offsets: `for (o = 16; o > 0; o /= 2)`, `for (o = 1; o < 32; o *= 2)`;
-  * `if (t < 32)` guarding warp-level work (a shuffle or ballot inside).
+  * `if (t < 32)` guarding warp-level work (a shuffle or ballot inside);
+  * `__popc`/`__ffs`/`__clz`/`__brev` of a ballot -> their 64-bit forms (HIP's ballots are
+    64-bit on every AMD GPU).
 rewritten for 64-lane targets (they need the target's wave size as a constant or a wider type)
   * ballot results kept in 32-bit variables -> `unsigned long long`;
-  * `__popc`/`__ffs`/`__clz`/`__brev` of a ballot -> their 64-bit forms;
   * `1u << lane` -> `1ull << lane`;
   * per-lane shared arrays `__shared__ T s[32]` indexed by a lane -> sized by the wave;
   * warp-size constants (`#define WARP_SIZE 32`, `constexpr int kWarpSize = 32`).
@@ -35,7 +36,7 @@ from porter.frontends.treesitter import Node, Region, iter_nodes
 RULE = "warp-size"
 _SHUFFLES = re.compile(r"^__shfl(_up|_down|_xor)?(_sync)?$")
 _WARP_CALLS = re.compile(r"^(__shfl\w*|__ballot\w*|__any\w*|__all\w*|__reduce_\w+|__match_\w+)$")
-_BALLOTS = {"__ballot_sync", "__ballot", "__activemask"}
+_BALLOTS = {"__ballot_sync", "__ballot", "__activemask", "__match_any_sync", "__match_all_sync"}
 _WARP_SIZE_NAME = re.compile(r"^(k?_?warp_?size|WARP_?SIZE|WARPSIZE|kWarpSize|WARP_SZ|warpsz)$", re.I)
 _NARROW_TYPES = {"unsigned", "unsigned int", "uint32_t", "int", "int32_t", "uint"}
 _THREAD_BUILTINS = {"threadIdx"}
@@ -63,9 +64,14 @@ def rewrite_warp_size(ctx: RewriteContext) -> None:
             _rewrite_bit_builtins(ctx, region, scope, facts)
             _rewrite_lane_shifts(ctx, region, scope, facts)
             _rewrite_lane_arrays(ctx, region, scope, facts)
+            _rewrite_warp_count_array_sizes(ctx, region, scope)
             _report_fixed_lane_shuffles(ctx, region, scope, facts)
+            _report_half_warps(ctx, region, scope, facts)
+            _report_warp_synchronous_tails(ctx, region, scope, facts)
             _report_ballot_compares(ctx, region, scope, facts)
         _rewrite_warp_size_constants(ctx, region)
+        _rewrite_mask_constants(ctx, region)
+        _report_host_warp_counts(ctx, region)
 
 
 # --- where device code is ---------------------------------------------------------------------
@@ -73,7 +79,8 @@ def rewrite_warp_size(ctx: RewriteContext) -> None:
 def _device_scopes(region: Region) -> list[Node]:
     if region.macro is not None:
         text = region.data
-        return [region.root] if (b"threadIdx" in text or b"__shfl" in text or b"__ballot" in text) else []
+        markers = (b"threadIdx", b"blockDim", b"__shfl", b"__ballot")
+        return [region.root] if any(marker in text for marker in markers) else []
     scopes = []
     for function in iter_nodes(region.root, {"function_definition"}):
         qualifiers = {c.type for c in function.children} | {region.text(c) for c in function.children
@@ -106,14 +113,16 @@ def _classify(region: Region, name: str, value: Node, facts: FunctionFacts) -> N
     value = _strip_parens(value)
     if _mentions_thread(region, value, facts):
         facts.thread_vars.add(name)
-    if _calls(region, value, {"__lane_id"}):
+    if _calls(region, value, {"__lane_id"}) or _calls_lane_helper(region, value):
         facts.lane_vars.add(name)
         facts.thread_vars.add(name)
     if value.type == "binary_expression":
         operator, right = _operator(value), value.child_by_field_name("right")
         literal = parse_int_literal(region.text(right)) if right is not None else None
         if _mentions_thread(region, value.child_by_field_name("left"), facts):
-            if (operator, literal) in (("%", 32), ("&", 31)):
+            right_text = region.text(right).replace(" ", "") if right is not None else ""
+            if (operator, literal) in (("%", 32), ("&", 31)) or \
+                    (operator, right_text) in (("%", "warpSize"), ("&", "(warpSize-1)")):
                 facts.lane_vars.add(name)
             if (operator, literal) in (("/", 32), (">>", 5)):
                 facts.warp_vars.add(name)
@@ -142,14 +151,24 @@ def _is_mask_value(region: Region, value: Node, facts: FunctionFacts) -> bool:
     return False
 
 
+def _calls_lane_helper(region: Region, value: Node) -> bool:
+    """`lane = lane_id()`: a helper of the file that returns the lane index."""
+    if value.type != "call_expression":
+        return False
+    function = value.child_by_field_name("function")
+    return function is not None and "lane" in region.text(function).lower()
+
+
 def _mentions_thread(region: Region, node: Node | None, facts: FunctionFacts) -> bool:
+    """Whether ``node`` computes with the thread index (not with data loaded through it)."""
     if node is None:
         return False
-    for leaf in iter_nodes(node, {"identifier", "field_expression"}):
-        text = region.text(leaf)
-        if leaf.type == "identifier" and (text in _THREAD_BUILTINS or text in facts.thread_vars):
-            return True
-    return False
+    if node.type == "identifier":
+        text = region.text(node)
+        return text in _THREAD_BUILTINS or text in facts.thread_vars
+    if node.type in ("subscript_expression", "call_expression"):
+        return False  # a value loaded or returned, not index arithmetic
+    return any(_mentions_thread(region, child, facts) for child in node.named_children)
 
 
 def _mentions_blockdim(region: Region, node: Node) -> bool:
@@ -190,7 +209,10 @@ def _literal(region: Region, node: Node | None) -> int | None:
 def _rewrite_loops(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     for loop in iter_nodes(scope, {"for_statement"}):
         variable, start = _loop_start(region, loop)
-        if variable is None or not _used_as_shuffle_offset(region, loop, variable):
+        if variable is not None and _strides_by_warp(ctx, region, loop, variable, start, facts):
+            continue
+        if variable is None or not (_used_as_shuffle_offset(region, loop, variable)
+                                    or _used_with_lane_index(region, loop, variable, facts)):
             continue
         condition = loop.child_by_field_name("condition")
         if _literal(region, start) == 16:
@@ -226,9 +248,37 @@ def _used_as_shuffle_offset(region: Region, loop: Node, variable: str) -> bool:
         if function is None or arguments is None:
             continue
         name = region.text(function)
-        if _SHUFFLES.match(name) or name.endswith((".shfl_down", ".shfl_xor", ".shfl_up")):
+        if _SHUFFLES.match(name):  # not tile.shfl_*(): a thread_block_tile<N> names its width
             if any(region.text(a) == variable for a in arguments.named_children):
                 return True
+    return False
+
+
+def _strides_by_warp(ctx: RewriteContext, region: Region, loop: Node, variable: str, start: Node,
+                     facts: FunctionFacts) -> bool:
+    """`for (c = lane; c < n; c += 32)`: the lanes of a warp stride over a row together."""
+    update = loop.child_by_field_name("update")
+    if update is None or not _mentions_any(region, start, facts.lane_vars):
+        return False
+    if update.type == "assignment_expression" and region.text(update.child_by_field_name("left")) == variable \
+            and update.child_by_field_name("operator") is not None \
+            and update.child_by_field_name("operator").type == "+=":
+        step = update.child_by_field_name("right")
+        if _literal(region, step) == 32:
+            return ctx.replace_node(region, step, "warpSize", RULE)
+    return False
+
+
+def _used_with_lane_index(region: Region, loop: Node, variable: str, facts: FunctionFacts) -> bool:
+    """`a[lane + o]` inside the loop: a tree over the lanes of a warp."""
+    body = loop.child_by_field_name("body")
+    if body is None or not facts.lane_vars:
+        return False
+    for subscript in iter_nodes(body, {"subscript_expression"}):
+        indices = subscript.child_by_field_name("indices")
+        if indices is not None and _mentions_any(region, indices, {variable}) and \
+                _mentions_any(region, indices, facts.lane_vars):
+            return True
     return False
 
 
@@ -247,7 +297,7 @@ def _rewrite_arithmetic(ctx: RewriteContext, region: Region, scope: Node, facts:
         elif operator == "/" and value == 32 and (threadish or _mentions_blockdim(region, left)):
             if ctx.replace_node(region, right, "warpSize", RULE):
                 _rewrite_round_up(ctx, region, left)
-        elif operator == ">>" and value == 5 and threadish:
+        elif operator == ">>" and value == 5 and (threadish or _mentions_blockdim(region, left)):
             operator_node = expression.child_by_field_name("operator")
             base = region.base
             if not ctx.edits.overlaps(base + operator_node.start_byte, base + right.end_byte):
@@ -334,16 +384,21 @@ def _declared_name(region: Region, declarator: Node) -> str | None:
 
 
 def _rewrite_bit_builtins(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    if not ctx.wave64:
-        return
+    # For every target: HIP's ballots are 64 bits wide even on 32-lane GPUs, and __ffs/__clz of a
+    # 64-bit value is ambiguous there.
     wide = porter_table()["bit_builtins_64"]
     for call in iter_nodes(scope, {"call_expression"}):
         function = call.child_by_field_name("function")
         arguments = call.child_by_field_name("arguments")
-        if function is None or arguments is None or region.text(function) not in wide:
+        if function is None or arguments is None:
             continue
-        if _calls(region, arguments, _BALLOTS) or _mentions_any(region, arguments, facts.ballot_vars):
-            ctx.replace_node(region, function, wide[region.text(function)], RULE)
+        name = region.text(function)
+        if not (_calls(region, arguments, _BALLOTS) or _mentions_any(region, arguments, facts.ballot_vars)):
+            continue
+        if name in wide:
+            ctx.replace_node(region, function, wide[name], RULE)
+        elif ctx.wave64 and any(bit in name.lower() for bit in ("popc", "ffs", "clz", "brev")):
+            _report(ctx, region, function, f"`{name}` takes a 32-bit value; a 64-lane ballot is 64 bits")
 
 
 def _rewrite_lane_shifts(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
@@ -361,20 +416,93 @@ def _rewrite_lane_shifts(ctx: RewriteContext, region: Region, scope: Node, facts
 def _rewrite_lane_arrays(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     if not ctx.wave64 or not facts.lane_vars:
         return
-    lane_indexed = set()
+    lane_indexed, warp_indexed = set(), set()
     for subscript in iter_nodes(scope, {"subscript_expression"}):
-        array = subscript.child_by_field_name("argument")
         indices = subscript.child_by_field_name("indices")
-        if array is not None and indices is not None and \
-                region.text(indices).strip("[] ") in facts.lane_vars:
-            lane_indexed.add(region.text(array))
+        if indices is None or (subscript.parent is not None and subscript.parent.type == "subscript_expression"
+                               and subscript.parent.child_by_field_name("argument") == subscript):
+            continue  # only the last index of a[i][j]
+        index = region.text(indices).strip("[] ")
+        array = _array_name(region, subscript)
+        if index in facts.lane_vars:
+            lane_indexed.add(array)
+        if index in facts.warp_vars:
+            warp_indexed.add(array)
     for declarator in iter_nodes(scope, {"array_declarator"}):
-        name, size = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("size")
-        if name is None or size is None or region.text(name) not in lane_indexed:
+        name, size = _array_name(region, declarator), declarator.child_by_field_name("size")
+        if size is None or name not in lane_indexed - warp_indexed or \
+                (declarator.parent is not None and declarator.parent.type == "array_declarator"):
             continue
         declaration = declarator.parent
         if declaration is not None and "__shared__" in region.text(declaration) and _literal(region, size) == 32:
             ctx.replace_node(region, size, str(ctx.options.wave_size), RULE)
+
+
+def _array_name(region: Region, node: Node) -> str:
+    """`a` for a[i][j] (subscript) or for a[4][32] (declarator)."""
+    field = "argument" if node.type == "subscript_expression" else "declarator"
+    while node is not None and node.type in ("subscript_expression", "array_declarator"):
+        node = node.child_by_field_name(field)
+    return region.text(node) if node is not None else ""
+
+
+def _rewrite_warp_count_array_sizes(ctx: RewriteContext, region: Region, scope: Node) -> None:
+    """`__shared__ T per_warp[BLOCK / 32]`: one slot per warp needs the target's warp count."""
+    if not ctx.wave64:
+        return
+    for declarator in iter_nodes(scope, {"array_declarator"}):
+        size = declarator.child_by_field_name("size")
+        if size is not None and size.type == "binary_expression" and _operator(size) == "/" and \
+                _literal(region, size.child_by_field_name("right")) == 32:
+            ctx.replace_node(region, size.child_by_field_name("right"), str(ctx.options.wave_size), RULE)
+
+
+def _rewrite_mask_constants(ctx: RewriteContext, region: Region) -> None:
+    """Lane-mask constants used by *_sync built-ins (`#define FULL_MASK 0xffffffff`,
+    `const unsigned mask = 0xffffffff;`): full masks widen to 64 bits on 64-lane targets; partial
+    ones are reported, since which lanes they mean depends on the warp size."""
+    used = _sync_mask_names(ctx)
+    if region.macro is not None:
+        if region.macro in used:
+            _mask_definition(ctx, region, region.root, None)
+        return
+    for declarator in iter_nodes(region.root, {"init_declarator"}):
+        name, value = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("value")
+        if name is not None and value is not None and region.text(name) in used and value.type == "number_literal":
+            _mask_definition(ctx, region, value, declarator.parent)
+
+
+def _mask_definition(ctx: RewriteContext, region: Region, root: Node, declaration: Node | None) -> None:
+    literal = next(iter_nodes(root, {"number_literal"}), None) if root.type != "number_literal" else root
+    value = _literal(region, literal)
+    if literal is None or value is None:
+        return
+    if value == 0xFFFFFFFF:
+        if not ctx.wave64:
+            return
+        type_node = declaration.child_by_field_name("type") if declaration is not None else None
+        if type_node is not None and " ".join(region.text(type_node).split()) in _NARROW_TYPES:
+            ctx.replace_node(region, type_node, "unsigned long long", RULE)
+        ctx.replace_node(region, literal, "0xffffffffffffffffULL", RULE)
+    else:
+        _report(ctx, region, literal, "a partial lane mask names lanes of a 32-lane warp")
+
+
+def _sync_mask_names(ctx: RewriteContext) -> set[str]:
+    cached = getattr(ctx, "_porter_sync_masks", None)
+    if cached is not None:
+        return cached
+    names = set()
+    for region in ctx.regions:
+        for call in iter_nodes(region.root, {"call_expression"}):
+            function, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+            if function is None or arguments is None or not region.text(function).endswith("_sync"):
+                continue
+            first = next((a for a in arguments.named_children if a.type != "comment"), None)
+            if first is not None and first.type == "identifier":
+                names.add(region.text(first))
+    ctx._porter_sync_masks = names
+    return names
 
 
 def _rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
@@ -388,9 +516,20 @@ def _rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
         return
     for declarator in iter_nodes(region.root, {"init_declarator"}):
         name, value = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("value")
-        if name is not None and value is not None and _WARP_SIZE_NAME.match(region.text(name)) \
-                and _literal(region, value) == 32:
+        if name is None or value is None:
+            continue
+        if _WARP_SIZE_NAME.match(region.text(name)) and _literal(region, value) == 32:
             ctx.replace_node(region, value, str(ctx.options.wave_size), RULE)
+        elif "warp" in region.text(name).lower() and _is_constant_declaration(region, declarator) and \
+                value.type == "binary_expression" and _operator(value) == "/" and \
+                _literal(region, value.child_by_field_name("right")) == 32:
+            # `constexpr int kWarps = kThreads / 32;`: a compile-time warp count
+            ctx.replace_node(region, value.child_by_field_name("right"), str(ctx.options.wave_size), RULE)
+
+
+def _is_constant_declaration(region: Region, declarator: Node) -> bool:
+    declaration = declarator.parent
+    return declaration is not None and any(region.text(c) in ("const", "constexpr") for c in declaration.children)
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -421,6 +560,118 @@ def _report_fixed_lane_shuffles(ctx: RewriteContext, region: Region, scope: Node
                                                 "(a 64-lane reduction needs a step of 32 first)")
         elif literal == 31:
             _report(ctx, region, lane_argument, "lane 31 is the last lane only of a 32-lane warp")
+
+
+def _report_host_warp_counts(ctx: RewriteContext, region: Region) -> None:
+    """Host code that sizes per-warp data with 32 lanes (`num_warps = threads / 32`)."""
+    if region.macro is not None:
+        return
+    device = {scope.id for scope in _device_scopes(region)}
+    for function in iter_nodes(region.root, {"function_definition"}):
+        if function.id in device:
+            continue
+        for value in _host_sizes(region, function):
+            for expression in iter_nodes(value, {"binary_expression"}):
+                right = expression.child_by_field_name("right")
+                left = expression.child_by_field_name("left")
+                pair = (_operator(expression), _literal(region, right))
+                if pair in (("/", 32), (">>", 5)):
+                    _report(ctx, region, right, "host code counts warps of 32 threads "
+                                                "(query hipDeviceProp_t::warpSize instead)")
+        for expression in iter_nodes(function, {"binary_expression"}):
+            right, left = expression.child_by_field_name("right"), expression.child_by_field_name("left")
+            if left is None or _literal(region, right) != 32:
+                continue
+            named = region.text(left).lower()
+            if _operator(expression) == "*" and "warp" in named:
+                _report(ctx, region, right, "host code sizes blocks as warps of 32 threads")
+            elif _operator(expression) == "/" and "thread" in named:
+                _report(ctx, region, right, "host code counts warps of 32 threads "
+                                            "(query hipDeviceProp_t::warpSize instead)")
+        _report_single_warp_launches(ctx, region, function)
+
+
+_ALLOCATIONS = re.compile(r"^(cuda|hip)(Malloc\w*|Memset\w*|Memcpy\w*)$")
+
+
+def _host_sizes(region: Region, function: Node):
+    """Host expressions that size per-warp data: warp-named variables, allocation sizes,
+    launch configurations and shared-memory byte counts."""
+    for node in iter_nodes(function, {"init_declarator", "assignment_expression"}):
+        target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
+        value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
+        if target is not None and value is not None and \
+                any(word in region.text(target).lower() for word in ("warp", "smem", "shared")):
+            yield value
+    for call in iter_nodes(function, {"call_expression"}):
+        callee, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+        if callee is not None and arguments is not None and _ALLOCATIONS.match(region.text(callee)):
+            yield from arguments.named_children[1:]
+
+
+def _report_single_warp_launches(ctx: RewriteContext, region: Region, function: Node) -> None:
+    """`k<<<g, 32>>>` of a kernel that does warp-level work: one block == one 32-lane warp."""
+    warp_kernels = _functions_with_warp_work(region) | _functions_with_asm(region)
+    for call in iter_nodes(function, {"call_expression"}):
+        config = next((c for c in call.children if c.type == "kernel_call_syntax"), None)
+        callee = call.child_by_field_name("function")
+        if config is None or callee is None or region.text(callee).split("<")[0] not in warp_kernels:
+            continue
+        settings = [c for c in config.named_children if c.type != "comment"]
+        if len(settings) >= 2 and _literal(region, settings[1]) == 32:
+            _report(ctx, region, settings[1], "a block of 32 threads is one warp only on 32-lane GPUs")
+
+
+def _functions_with_asm(region: Region) -> set[str]:
+    names = set()
+    for function in iter_nodes(region.root, {"function_definition"}):
+        if next(iter_nodes(function, {"gnu_asm_expression"}), None) is not None:
+            declarator = function.child_by_field_name("declarator")
+            inner = declarator.child_by_field_name("declarator") if declarator is not None else None
+            if inner is not None:
+                names.add(region.text(inner))
+    return names
+
+
+def _report_half_warps(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    """`lane < 16`: half of a 32-lane warp."""
+    for expression in iter_nodes(scope, {"binary_expression"}):
+        right = expression.child_by_field_name("right")
+        if _operator(expression) in ("<", ">=") and _literal(region, right) == 16 and \
+                _mentions_any(region, expression.child_by_field_name("left"), facts.lane_vars):
+            _report(ctx, region, right, "16 lanes are half of a 32-lane warp")
+
+
+def _report_warp_synchronous_tails(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
+    """Shared-memory tree reductions that hand the last 32 values to one warp without barriers."""
+    for loop in iter_nodes(scope, {"for_statement"}):
+        condition = loop.child_by_field_name("condition")
+        if condition is None or condition.type != "binary_expression" or _operator(condition) != ">":
+            continue
+        bound = condition.child_by_field_name("right")
+        if _literal(region, bound) == 32 and _mentions_blockdim(region, loop.child_by_field_name("initializer")
+                                                               or condition):
+            _report(ctx, region, bound, "the tree reduction stops at 32 and hands over to one 32-lane warp")
+    scope_text = region.data[scope.start_byte:scope.end_byte]
+    if b"__syncwarp" in scope_text or b"volatile" in scope_text:
+        for subscript in iter_nodes(scope, {"subscript_expression"}):
+            index = subscript.child_by_field_name("indices")
+            inner = _strip_parens(index.named_children[0]) if index is not None and index.named_child_count else None
+            if inner is not None and inner.type == "binary_expression" and _operator(inner) == "+" and \
+                    _literal(region, inner.child_by_field_name("right")) == 32 and \
+                    inner.child_by_field_name("left").type == "identifier":
+                _report(ctx, region, inner.child_by_field_name("right"),
+                        "a lock-step tail over 32 threads is one warp only on 32-lane GPUs")
+    for statement in iter_nodes(scope, {"if_statement"}):
+        condition = statement.child_by_field_name("condition")
+        consequence = statement.child_by_field_name("consequence")
+        test = _strip_parens(condition.named_children[0]) if condition is not None and condition.named_child_count else None
+        if test is None or test.type != "binary_expression" or _operator(test) != "<" or consequence is None:
+            continue
+        bound = test.child_by_field_name("right")
+        if _literal(region, bound) == 32 and _mentions_thread(region, test.child_by_field_name("left"), facts) \
+                and next(iter_nodes(consequence, {"call_expression"}), None) is not None:
+            _report(ctx, region, bound, "the first 32 threads are one warp only on 32-lane GPUs")
 
 
 def _inside_rewritten_loop(node: Node, facts: FunctionFacts) -> bool:

@@ -8,9 +8,9 @@ static __device__ inline void __porter_syncwarp() {
   __builtin_amdgcn_wave_barrier();
   __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "wavefront");
 }
-#define FULL 0xffffffff
+#define FULL 0xffffffffffffffffULL
 __device__ float f(float v, int src) {
-  const unsigned all = 0xFFFFFFFFu;
+  const unsigned long long all = 0xffffffffffffffffULL;
   v += __shfl(v, src);
   v += __shfl_up(v, 1, 16);
   v += __shfl_xor(v, 1);

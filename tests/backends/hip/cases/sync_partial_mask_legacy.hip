@@ -4,6 +4,6 @@
 __device__ float g(float v, unsigned mask) {
   v += __shfl_sync(0x0000ffff, v, 0);
   v += __shfl_down_sync(mask, v, 1);
-  int groups = __match_any_sync(0xffffffff, (int)v);
+  unsigned long long groups = __match_any_sync(0xffffffff, (int)v);
   return v + __reduce_add_sync(0xffffffff, groups);
 }

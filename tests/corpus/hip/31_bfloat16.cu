@@ -1,0 +1,87 @@
+// 31_bfloat16.cu
+// Exercises: cuda_bf16.h: __nv_bfloat16 and __nv_bfloat162, __float2bfloat16,
+// __float2bfloat16_rn, __bfloat162float, __floats2bfloat162_rn,
+// __bfloat1622float2, __low2bfloat16/__high2bfloat16, __hmul2 / __hfma2 / __hadd
+// on bf16 operands, vectorised __nv_bfloat162 loads, and the conversion of an
+// fp32 weight matrix to bf16 on the device with a float accumulation GEMV.
+// Warp-size hazards: none.
+
+#include <cstdio>
+#include <vector>
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+__global__ void f32_to_bf16(const float* __restrict__ in, __nv_bfloat16* __restrict__ out, int n)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = __float2bfloat16_rn(in[i]);
+}
+
+// y[r] = sum_c W[r, c] * x[c], W and x in bf16, accumulation in fp32.
+// cols must be even; each thread consumes __nv_bfloat162 pairs.
+__global__ void gemv_bf16(const __nv_bfloat16* __restrict__ W, const __nv_bfloat16* __restrict__ x,
+                          float* __restrict__ y, int rows, int cols)
+{
+    int r = blockIdx.x * blockDim.x + threadIdx.x;
+    if (r >= rows) return;
+    const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(W + (size_t)r * cols);
+    const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(x);
+    float acc = 0.0f;
+    for (int c = 0; c < cols / 2; ++c) {
+        float2 p = __bfloat1622float2(__hmul2(w2[c], x2[c]));
+        acc += p.x + p.y;
+    }
+    y[r] = acc;
+}
+
+// Bias + scale in packed bf16 arithmetic.
+__global__ void bias_scale_bf16x2(__nv_bfloat162* __restrict__ v, __nv_bfloat16 bias, float scale, int n2)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n2) return;
+    __nv_bfloat162 s2 = __floats2bfloat162_rn(scale, scale);
+    __nv_bfloat162 b2 = __halves2bfloat162(bias, bias);
+    __nv_bfloat162 r = __hfma2(v[i], s2, b2);
+    __nv_bfloat16 lo = __low2bfloat16(r);
+    __nv_bfloat16 hi = __high2bfloat16(r);
+    float check = __bfloat162float(__hadd(lo, hi));
+    v[i] = (check == check) ? r : b2;  // keep the bias if the result is NaN
+}
+
+int main()
+{
+    const int rows = 1024, cols = 512;
+    std::vector<float> h_w((size_t)rows * cols), h_x(cols), h_y(rows);
+    for (size_t i = 0; i < h_w.size(); ++i) h_w[i] = 0.001f * (i % 100);
+    for (int c = 0; c < cols; ++c) h_x[c] = 1.0f;
+
+    float *d_wf, *d_xf, *d_y;
+    __nv_bfloat16 *d_w, *d_x;
+    cudaMalloc(&d_wf, h_w.size() * sizeof(float));
+    cudaMalloc(&d_xf, cols * sizeof(float));
+    cudaMalloc(&d_y, rows * sizeof(float));
+    cudaMalloc(&d_w, h_w.size() * sizeof(__nv_bfloat16));
+    cudaMalloc(&d_x, cols * sizeof(__nv_bfloat16));
+    cudaMemcpy(d_wf, h_w.data(), h_w.size() * sizeof(float), cudaMemcpyHostToDevice);
+    cudaMemcpy(d_xf, h_x.data(), cols * sizeof(float), cudaMemcpyHostToDevice);
+
+    const int total = rows * cols;
+    f32_to_bf16<<<(total + 255) / 256, 256>>>(d_wf, d_w, total);
+    f32_to_bf16<<<(cols + 255) / 256, 256>>>(d_xf, d_x, cols);
+    bias_scale_bf16x2<<<(cols / 2 + 127) / 128, 128>>>(reinterpret_cast<__nv_bfloat162*>(d_x),
+                                                        __float2bfloat16(0.0f), 1.0f, cols / 2);
+    gemv_bf16<<<(rows + 127) / 128, 128>>>(d_w, d_x, d_y, rows, cols);
+    cudaError_t err = cudaDeviceSynchronize();
+    if (err != cudaSuccess) {
+        printf("bf16 kernels: %s\n", cudaGetErrorString(err));
+        return 1;
+    }
+    cudaMemcpy(h_y.data(), d_y, rows * sizeof(float), cudaMemcpyDeviceToHost);
+
+    __nv_bfloat16 probe = __float2bfloat16(3.14159f);
+    printf("y[0] = %f, bf16(pi) = %f\n", h_y[0], __bfloat162float(probe));
+
+    cudaFree(d_wf); cudaFree(d_xf); cudaFree(d_y);
+    cudaFree(d_w); cudaFree(d_x);
+    return 0;
+}

@@ -1,0 +1,118 @@
+// 56_block_sync_fences.cu
+// Exercises: block-level synchronisation built-ins and memory fences:
+// __syncthreads_count, __syncthreads_and, __syncthreads_or, __threadfence,
+// __threadfence_block, __launch_bounds__(256, 2), a volatile shared flag, and
+// the single-pass "last block finishes the reduction" pattern driven by
+// atomicInc on a global ticket counter; plus a global spin lock with
+// atomicCAS / atomicExch and __nanosleep back-off.
+// Warp-size hazards: none; one SAFE line (a back-off delay of 32 ns).
+
+#include <cstdio>
+#include <cuda_runtime.h>
+
+constexpr int kBlock = 256;
+
+__device__ unsigned int g_tickets = 0;
+
+__global__ void __launch_bounds__(kBlock, 2)
+sum_single_pass(const float* __restrict__ in, float* __restrict__ partials, float* __restrict__ total,
+                int* __restrict__ stats, int n)
+{
+    __shared__ float sdata[kBlock];
+    __shared__ bool is_last;
+    int tid = threadIdx.x;
+    int i = blockIdx.x * kBlock + tid;
+    float v = i < n ? in[i] : 0.0f;
+    sdata[tid] = v;
+
+    int positives = __syncthreads_count(v > 0.0f);
+    int all_finite = __syncthreads_and(isfinite(v));
+    int any_negative = __syncthreads_or(v < 0.0f);
+
+    for (int s = kBlock / 2; s > 0; s >>= 1) {
+        if (tid < s) sdata[tid] += sdata[tid + s];
+        __syncthreads();
+    }
+
+    if (tid == 0) {
+        partials[blockIdx.x] = sdata[0];
+        atomicAdd(&stats[0], positives);
+        if (!all_finite) atomicExch(&stats[1], 1);
+        if (any_negative) atomicAdd(&stats[2], 1);
+        __threadfence();  // make the partial visible before taking a ticket
+        unsigned ticket = atomicInc(&g_tickets, gridDim.x);
+        is_last = (ticket == gridDim.x - 1);
+    }
+    __syncthreads();
+
+    if (is_last) {
+        float acc = 0.0f;
+        for (int b = tid; b < gridDim.x; b += kBlock) acc += partials[b];
+        sdata[tid] = acc;
+        __syncthreads();
+        for (int s = kBlock / 2; s > 0; s >>= 1) {
+            if (tid < s) sdata[tid] += sdata[tid + s];
+            __syncthreads();
+        }
+        if (tid == 0) {
+            *total = sdata[0];
+            g_tickets = 0;  // ready for the next launch
+        }
+    }
+}
+
+// Publish inside the block with a block-scope fence, then take a global
+// spin lock (one thread per block) with exponential __nanosleep back-off.
+__global__ void guarded_update(int* lock, int* counter, int* data)
+{
+    __shared__ volatile int ready;
+    if (threadIdx.x == 0) {
+        ready = 0;
+        data[blockIdx.x] = blockIdx.x * 10;
+        __threadfence_block();
+        ready = 1;
+    }
+    __syncthreads();
+    if (threadIdx.x == 1 && ready) data[blockIdx.x] += 1;
+
+    if (threadIdx.x == 0) {
+        unsigned ns = 32;  // SAFE(warp-size): initial back-off in nanoseconds
+        while (atomicCAS(lock, 0, 1) != 0) {
+            __nanosleep(ns);
+            if (ns < 4096) ns *= 2;
+        }
+        __threadfence();
+        *counter += 1;
+        __threadfence();
+        atomicExch(lock, 0);
+    }
+}
+
+int main()
+{
+    const int n = 1 << 20, blocks = (n + kBlock - 1) / kBlock;
+    float *d_in, *d_partials, *d_total;
+    int *d_stats, *d_lock, *d_counter, *d_data;
+    cudaMalloc(&d_in, n * sizeof(float));
+    cudaMalloc(&d_partials, blocks * sizeof(float));
+    cudaMalloc(&d_total, sizeof(float));
+    cudaMalloc(&d_stats, 3 * sizeof(int));
+    cudaMalloc(&d_lock, sizeof(int));
+    cudaMalloc(&d_counter, sizeof(int));
+    cudaMalloc(&d_data, 64 * sizeof(int));
+    cudaMemset(d_in, 0, n * sizeof(float));
+    cudaMemset(d_stats, 0, 3 * sizeof(int));
+    cudaMemset(d_lock, 0, sizeof(int));
+    cudaMemset(d_counter, 0, sizeof(int));
+
+    sum_single_pass<<<blocks, kBlock>>>(d_in, d_partials, d_total, d_stats, n);
+    guarded_update<<<64, 64>>>(d_lock, d_counter, d_data);
+    cudaError_t err = cudaDeviceSynchronize();
+    float total = -1.0f;
+    cudaMemcpy(&total, d_total, sizeof(float), cudaMemcpyDeviceToHost);
+    printf("%s: total = %f\n", cudaGetErrorString(err), total);
+
+    cudaFree(d_in); cudaFree(d_partials); cudaFree(d_total);
+    cudaFree(d_stats); cudaFree(d_lock); cudaFree(d_counter); cudaFree(d_data);
+    return err == cudaSuccess ? 0 : 1;
+}
