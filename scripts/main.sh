@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, port the bundled examples to every backend porter has, and check them.
+# Backends today: HIP, for a 64-lane (gfx90a) and a 32-lane (gfx1100) AMD GPU, checked by the AMD
+# compile gate (hipcc, no GPU needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -7,5 +9,7 @@ bash scripts/setup.sh
 . .venv/bin/activate
 out="${1:-out}"
 porter doctor
-porter port examples --to hip --out "$out/hip" --hip-version 5.2 --offload-arch gfx90a --force
-python -m porter.backends.hip.gate "$out/hip" --arch gfx90a --arch gfx1100
+for arch in gfx90a gfx1100; do
+  porter port examples --to hip --out "$out/hip-$arch" --hip-version 5.2 --offload-arch "$arch" --force
+  python -m porter.backends.hip.gate "$out/hip-$arch" --arch "$arch"
+done

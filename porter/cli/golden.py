@@ -1,0 +1,195 @@
+"""``porter golden``: record golden outputs on an NVIDIA GPU, list them, validate specs.
+
+Exit codes: 0 success, 1 some case failed, 2 bad spec or arguments, 3 no nvcc / no GPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from porter.golden import corpus_dir, discover, load_spec
+from porter.golden.errors import GoldenError, ToolchainError
+from porter.golden.model import KernelSpec
+
+EXIT_FAILED_CASES = 1
+EXIT_BAD_SPEC = 2
+EXIT_NO_TOOLCHAIN = 3
+SANITIZER_TOOLS = ("memcheck", "racecheck", "synccheck", "initcheck")
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+store_option = click.option("--store", type=click.Path(path_type=Path), default=None,
+                            help="Folder of recorded goldens (default: golden/recorded beside each "
+                                 "kernels/ folder, else DIR/recorded).")
+
+
+def _guarded(function):
+    """Turn porter's golden errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except GoldenError as error:
+            click.echo(f"porter: error: {error.message}", err=True)
+            if error.hint:
+                click.echo(f"  = hint: {error.hint}", err=True)
+            sys.exit(EXIT_NO_TOOLCHAIN if isinstance(error, ToolchainError) else EXIT_BAD_SPEC)
+
+    return wrapper
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def load_specs(paths: tuple[Path, ...]) -> list[KernelSpec]:
+    files = discover(paths or [corpus_dir()])
+    if not files:
+        raise GoldenError(f"no kernel specs found in {', '.join(map(str, paths))}",
+                          "a spec is a NAME.toml beside its NAME.cu")
+    return [load_spec(path) for path in files]
+
+
+@click.group()
+def golden() -> None:
+    """Golden outputs: CUDA kernels run on an NVIDIA GPU, that every port is checked against.
+
+    \b
+    Examples:
+      porter golden list
+      porter golden validate --compile
+      porter golden record --case 'n1000*'
+      porter golden record my_kernels/ --store my_goldens/
+    """
+
+
+@golden.command()
+@paths_argument
+@click.option("--case", "case_glob", default=None, metavar="GLOB",
+              help="Record only cases whose name (or KERNEL/CASE) matches, e.g. 'softmax*/*'.")
+@click.option("--nvcc", default=None, metavar="PATH", help="The nvcc to use (default: found on PATH).")
+@store_option
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Parallel compiles (default: CPUs).")
+@click.option("--sanitize", type=click.Choice(SANITIZER_TOOLS), is_flag=False, flag_value="memcheck",
+              default=None, help="Run every case under compute-sanitizer with this tool (default memcheck).")
+@click.option("--build-dir", type=click.Path(path_type=Path), default=None,
+              help="Keep the generated launchers here (default: a temporary folder).")
+@_guarded
+def record(paths, case_glob, nvcc, store, jobs, sanitize, build_dir) -> None:
+    """Run the kernels of PATHS (default: porter's corpus) on this GPU and store their outputs."""
+    from porter.golden.record import Recorder, selected_cases
+    from porter.golden.toolchain import find_gpu, find_nvcc
+
+    specs = load_specs(paths)
+    toolchain, gpu = find_nvcc(nvcc), find_gpu()
+    total = sum(len(selected_cases(s, case_glob)) for s in specs)
+    if not total:
+        raise GoldenError(f"no case matches {case_glob!r}")
+    build = build_dir or Path(tempfile.mkdtemp(prefix="porter-golden-"))
+    recorder = Recorder(toolchain, gpu, store, build, sanitize)
+    console = _console()
+    console.print(f"recording {total} cases of {len(specs)} kernels on {gpu.name} "
+                  f"(driver {gpu.driver_version}, nvcc {toolchain.nvcc_version})")
+    outcomes = _record_with_progress(recorder, specs, case_glob, jobs, total, console)
+    failed = [o for o in outcomes if o.status != "recorded"]
+    for outcome in failed:
+        console.print(f"[red]failed[/red] {outcome.kernel}/{outcome.case}: {outcome.message}",
+                      highlight=False, markup=True)
+    console.print(f"{len(outcomes) - len(failed)} recorded, {len(failed)} failed")
+    if failed:
+        sys.exit(EXIT_FAILED_CASES)
+
+
+def _record_with_progress(recorder, specs, case_glob, jobs, total, console):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from porter.golden.record import record_all
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("compiling launchers", total=total)
+
+        def advance(outcome) -> None:
+            progress.update(task, advance=1, description=f"{outcome.kernel}/{outcome.case}")
+
+        return record_all(recorder, specs, case_glob, jobs, advance)
+
+
+@golden.command("list")
+@paths_argument
+@store_option
+@_guarded
+def list_goldens(paths, store) -> None:
+    """Show each case of PATHS (default: porter's corpus): fresh, stale, missing or orphan."""
+    from rich.table import Table
+
+    from porter.golden.store import default_store, entries
+
+    table = Table("kernel", "case", "status", "recorded on", "why")
+    counts: dict[str, int] = {}
+    styles = {"fresh": "green", "stale": "yellow", "missing": "red", "orphan": "magenta"}
+    for spec in load_specs(paths):
+        for entry in entries(spec, store or default_store(spec.path)):
+            counts[entry.status] = counts.get(entry.status, 0) + 1
+            table.add_row(entry.kernel, entry.case, f"[{styles[entry.status]}]{entry.status}[/]",
+                          entry.gpu or "", entry.reason)
+    from rich.console import Console
+
+    console = Console()
+    console.print(table)
+    console.print(", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
+
+
+@golden.command()
+@paths_argument
+@click.option("--compile", "compile_", is_flag=True,
+              help="Also compile each generated launcher with nvcc -c (no GPU needed).")
+@click.option("--nvcc", default=None, metavar="PATH", help="The nvcc to use (default: found on PATH).")
+@click.option("--arch", default="sm_90", show_default=True, help="-arch for --compile.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Parallel compiles (default: CPUs).")
+@_guarded
+def validate(paths, compile_, nvcc, arch, jobs) -> None:
+    """Check the specs of PATHS (default: porter's corpus) without a GPU."""
+    specs = load_specs(paths)
+    cases = sum(len(s.cases) for s in specs)
+    if compile_:
+        _compile_all(specs, nvcc, arch, jobs)
+    what = " and their launchers compile" if compile_ else ""
+    click.echo(f"{len(specs)} kernel specs with {cases} cases are valid{what}")
+
+
+def _compile_all(specs: list[KernelSpec], nvcc: str | None, arch: str, jobs: int | None) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from porter.golden.launcher import generate_launcher
+    from porter.golden.toolchain import compile_object, find_nvcc
+
+    toolchain = find_nvcc(nvcc)
+    with tempfile.TemporaryDirectory(prefix="porter-golden-") as folder:
+        def build(spec: KernelSpec) -> str | None:
+            source = Path(folder) / f"{spec.name}.launcher.cu"
+            source.write_text(generate_launcher(spec))
+            try:
+                compile_object(toolchain, source, source.with_suffix(".o"), arch)
+            except ToolchainError as error:
+                return error.message
+            return None
+
+        with ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+            errors = [e for e in pool.map(build, specs) if e]
+    if errors:
+        raise ToolchainError(f"{len(errors)} launcher(s) did not compile:\n" + "\n".join(errors))

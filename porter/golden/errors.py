@@ -1,0 +1,27 @@
+"""Errors of the golden corpus: bad specs, missing toolchains, failed recordings."""
+
+from __future__ import annotations
+
+
+class GoldenError(Exception):
+    """Something the user can fix: a bad spec, no nvcc, no GPU. Carries an optional hint."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class SpecError(GoldenError):
+    """A kernel spec (``NAME.toml``) that is malformed or disagrees with its kernel source.
+
+    ``where`` names the file and the key, e.g. ``golden/kernels/saxpy.toml: launch[0].grid``.
+    """
+
+    def __init__(self, where: str, message: str, hint: str | None = None):
+        super().__init__(f"{where}: {message}", hint)
+        self.where = where
+
+
+class ToolchainError(GoldenError):
+    """No nvcc, no GPU, or a compiler that fails on a generated launcher."""

@@ -1,0 +1,126 @@
+"""Check a spec against itself and its CUDA source, so that whatever loads can be recorded.
+
+* every expression evaluates, for every case (grid, block, shared bytes, shapes, scalars, init);
+* every launch names a ``__global__`` kernel of the source, with one argument per parameter;
+* pointer parameters get buffers of the matching dtype, scalar parameters get scalars whose
+  values the C type can hold;
+* every buffer and scalar is used, and every output is passed to some non-const pointer.
+"""
+
+from __future__ import annotations
+
+from porter.golden.dtypes import POINTER_ELEMENTS, SCALAR_TYPES
+from porter.golden.errors import SpecError
+from porter.golden.model import KernelSpec, ResolvedCase
+from porter.golden.resolve import resolve_case
+from porter.golden.signature import KernelSignature, Param, kernel_signatures
+
+
+def validate(spec: KernelSpec, *, check_source: bool = True) -> list[ResolvedCase]:
+    """Raise SpecError for the first problem; return every case resolved."""
+    resolved = [resolve_case(spec, case) for case in spec.cases]
+    if check_source:
+        signatures = launch_signatures(spec)
+        for index, signature in enumerate(signatures):
+            for case in resolved:
+                _check_arguments(spec, index, signature, case)
+        _check_outputs_written(spec, signatures)
+    _check_usage(spec)
+    return resolved
+
+
+def read_source(spec: KernelSpec) -> bytes:
+    try:
+        return spec.source.read_bytes()
+    except OSError as error:
+        raise SpecError(f"{spec.path}: source", f"cannot read {spec.source}: {error.strerror}",
+                        "a spec NAME.toml describes the kernels of NAME.cu beside it") from None
+
+
+def launch_signatures(spec: KernelSpec) -> tuple[KernelSignature, ...]:
+    """The signature of each launch's kernel, in launch order."""
+    found = kernel_signatures(read_source(spec))
+    return tuple(_signature(spec, index, found) for index in range(len(spec.launches)))
+
+
+def _signature(spec: KernelSpec, index: int, found: dict[str, list[KernelSignature]]) -> KernelSignature:
+    launch = spec.launches[index]
+    where = f"{spec.path}: launch[{index}].kernel"
+    candidates = found.get(launch.base_name, [])
+    if not candidates:
+        known = ", ".join(sorted(found)) or "none"
+        raise SpecError(where, f"no __global__ kernel {launch.base_name!r} in {spec.source.name}",
+                        f"kernels there: {known}")
+    if len(candidates) > 1:
+        raise SpecError(where, f"{launch.base_name!r} is overloaded in {spec.source.name}",
+                        "give each kernel its own name")
+    signature = candidates[0]
+    templated = "<" in launch.kernel
+    if signature.template != templated:
+        need = "needs template arguments, e.g. name<256>" if signature.template else "is not a template"
+        raise SpecError(where, f"{launch.base_name!r} {need}")
+    if len(signature.params) != len(launch.args):
+        raise SpecError(f"{spec.path}: launch[{index}].args",
+                        f"{len(launch.args)} arguments for {len(signature.params)} parameters of "
+                        f"{launch.base_name} ({', '.join(p.text for p in signature.params)})")
+    return signature
+
+
+def _check_arguments(spec: KernelSpec, index: int, signature: KernelSignature, case: ResolvedCase) -> None:
+    for position, (param, arg) in enumerate(zip(signature.params, spec.launches[index].args)):
+        where = f"{spec.path}: launch[{index}].args[{position}] ({arg!r} for {param.text!r})"
+        if param.pointer:
+            _check_pointer(spec, param, arg, case, where)
+        else:
+            _check_scalar(spec, param, arg, case, where)
+
+
+def _check_pointer(spec: KernelSpec, param: Param, arg: str, case: ResolvedCase, where: str) -> None:
+    buffer = spec.buffer(arg)
+    if buffer is None:
+        raise SpecError(where, "a pointer parameter needs a buffer, not a scalar")
+    if param.element not in POINTER_ELEMENTS:
+        raise SpecError(where, f"unsupported pointer element type {param.element!r}",
+                        f"supported: {', '.join(sorted(POINTER_ELEMENTS))}")
+    dtype, lanes = POINTER_ELEMENTS[param.element]
+    if dtype != buffer.dtype:
+        raise SpecError(where, f"buffer {arg!r} is {buffer.dtype} but the parameter points to "
+                        f"{param.element} ({dtype})")
+    count = case.buffer(arg).count
+    if count % lanes:
+        raise SpecError(where, f"case {case.case!r}: buffer {arg!r} has {count} elements, "
+                        f"not a multiple of the {lanes} lanes of {param.element}")
+
+
+def _check_scalar(spec: KernelSpec, param: Param, arg: str, case: ResolvedCase, where: str) -> None:
+    if spec.scalar(arg) is None:
+        raise SpecError(where, "a scalar parameter needs a scalar, not a buffer")
+    kind = SCALAR_TYPES.get(param.element)
+    if kind is None:
+        raise SpecError(where, f"unsupported scalar parameter type {param.element!r}",
+                        f"supported: {', '.join(sorted(SCALAR_TYPES))}")
+    value = dict(case.scalars)[arg]
+    if kind.kind == "float":
+        return
+    if not isinstance(value, int):
+        raise SpecError(where, f"case {case.case!r}: {value!r} is not an integer but "
+                        f"{param.element} is an integer type", "use // for integer division")
+    if not kind.low <= value <= kind.high:
+        raise SpecError(where, f"case {case.case!r}: {value} does not fit in {param.element}")
+
+
+def _check_usage(spec: KernelSpec) -> None:
+    used = {arg for launch in spec.launches for arg in launch.args}
+    for kind, items in (("buffers", spec.buffers), ("scalars", spec.scalars)):
+        for item in items:
+            if item.name not in used:
+                raise SpecError(f"{spec.path}: {kind}.{item.name}", "not passed to any launch")
+
+
+def _check_outputs_written(spec: KernelSpec, signatures: tuple[KernelSignature, ...]) -> None:
+    writable = {arg for launch, signature in zip(spec.launches, signatures)
+                for arg, param in zip(launch.args, signature.params) if param.pointer and not param.const}
+    for buffer in spec.buffers:
+        if buffer.is_output and buffer.name not in writable:
+            raise SpecError(f"{spec.path}: buffers.{buffer.name}",
+                            f"role {buffer.role!r}, but every kernel takes it as a const pointer")

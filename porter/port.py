@@ -1,0 +1,591 @@
+"""Porting a whole tree: ``port_tree(src, out, target, **options)`` mirrors SRC into OUT.
+
+The main process plans (checks the paths, walks the tree, reads the manifest), worker processes
+port the files and hand back :class:`FileRecord`s (plain, picklable data; a worker never raises),
+and the main process writes the manifest and the reports. CUDA/C++ sources are translated, every
+other regular file is copied byte for byte; each output is written atomically, so an interrupted
+or failed run never leaves a half-written file.
+
+A manifest (``OUT/.porter-manifest.json``) remembers, per file, the source's sha256, a key for
+the options and porter's code, and the output's size and mtime; a later run skips a file whose
+three still match ("up-to-date"), unless ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import os
+import shutil
+import signal
+import stat
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from porter.atomic import write_bytes_atomic, write_text_atomic
+from porter.backends.base import get_backend, make_options
+from porter.diagnostics import Diagnostic
+from porter.source import MAX_SOURCE_BYTES, InputError, SourceFile, decode_source
+
+#: Suffixes of the files that are translated; every other file is copied unchanged.
+SOURCE_SUFFIXES = frozenset({".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".inl"})
+MANIFEST_NAME = ".porter-manifest.json"
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+#: Names porter writes at the top of OUT; a source file with one of them there cannot be mirrored.
+RESERVED_NAMES = frozenset({MANIFEST_NAME, REPORT_JSON, REPORT_MD})
+#: Version-control folders are not part of the code being ported.
+VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})
+_MANIFEST_FORMAT = 1
+
+# Per-file statuses, in the order reports list them.
+TRANSLATED = "translated"   # a source with edits, written
+UNCHANGED = "unchanged"     # a source that needed no edit, written byte-identical
+COPIED = "copied"           # not a source, copied byte-identical
+UP_TO_DATE = "up-to-date"   # the manifest shows the output is current; nothing done
+SKIPPED = "skipped"         # a link or special file porter does not follow or copy
+FAILED = "failed"           # could not be ported; the reason says why
+STATUSES = (TRANSLATED, UNCHANGED, COPIED, UP_TO_DATE, SKIPPED, FAILED)
+_WRITTEN = frozenset({TRANSLATED, UNCHANGED, COPIED})
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What happened to one file: plain data, so that worker processes can return it."""
+
+    path: str                        # relative to SRC, with "/" separators
+    kind: str                        # "source", "other" or "link"/"special"/"folder" for skips
+    status: str
+    edits: int = 0
+    edits_by_rule: dict[str, int] = field(default_factory=dict)
+    lines: int = 0
+    diagnostics: tuple[dict[str, Any], ...] = ()
+    reason: str | None = None        # why it failed or was skipped
+    was: str | None = None           # for up-to-date files: the status they were ported with
+    seconds: float = 0.0
+    sha256: str | None = None        # of the source, for the manifest
+    output_stat: tuple[int, int] | None = None  # (size, mtime_ns) of the output written
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
+                "edits": self.edits, "edits_by_rule": dict(self.edits_by_rule), "lines": self.lines,
+                "reason": self.reason, "diagnostics": list(self.diagnostics)}
+
+
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    kind: str                        # "source" or "other"
+    size: int
+    previous: dict[str, Any] | None  # this file's manifest entry from the last run
+
+
+@dataclass(frozen=True)
+class PortSettings:
+    """What every worker needs to port a file; sent with each batch of tasks."""
+
+    source: Path
+    output: Path
+    target: str
+    options: tuple[tuple[str, Any], ...]
+    source_key: str                  # manifest key for translated files
+    copy_key: str                    # manifest key for copied files
+    force: bool = False
+
+
+@dataclass
+class PortPlan:
+    settings: PortSettings
+    tasks: list[FileTask]
+    skipped: list[FileRecord]        # decided while walking: links, special files, reserved names
+    manifest: dict[str, dict[str, Any]]
+
+
+@dataclass
+class PortRun:
+    """The outcome of porting a tree; :mod:`porter.report` renders it."""
+
+    source: Path
+    output: Path
+    target: str
+    options: dict[str, Any]
+    jobs: int
+    force: bool
+    records: list[FileRecord]
+    seconds: float
+    started: str
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when every file was ported (error diagnostics in the code do not count)."""
+        return not self.interrupted and self.count(FAILED) == 0
+
+    @property
+    def edits(self) -> int:
+        return sum(r.edits for r in self.records)
+
+    @property
+    def severities(self) -> dict[str, int]:
+        counts = Counter(d["severity"] for r in self.records for d in r.diagnostics)
+        return {name: counts.get(name, 0) for name in ("error", "warning", "note")}
+
+    @property
+    def lines(self) -> int:
+        """Lines of the sources translated in this run (up-to-date files are not read)."""
+        return sum(r.lines for r in self.records if r.status in (TRANSLATED, UNCHANGED))
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+
+    def advance(self, records: list[FileRecord]) -> None: ...
+
+
+# --- planning (main process) -------------------------------------------------------------------
+
+
+def check_paths(source: Path, output: Path) -> tuple[Path, Path]:
+    """Resolved (source, output) after checking them, or :class:`InputError` (bad usage)."""
+    if not source.exists():
+        raise InputError("P0001", f"no such folder: {source}", "check the path", str(source))
+    if not source.is_dir():
+        raise InputError("P0012", f"{source} is a file, not a folder",
+                         "`porter port` takes a folder; use `porter translate FILE` for one file", str(source))
+    source_real, output_real = source.resolve(), output.resolve()
+    if output_real == source_real or output_real.is_relative_to(source_real):
+        raise InputError("P0011", f"the output folder {output} is inside the source tree {source}",
+                         "porter never writes into the tree it ports: choose an --out folder outside it",
+                         str(output))
+    if source_real.is_relative_to(output_real):
+        raise InputError("P0009", f"the source tree {source} is inside the output folder {output}, "
+                         "so porting could overwrite it", "choose an --out folder outside the source tree",
+                         str(output))
+    _check_writable(output)
+    return source_real, output_real
+
+
+def _check_writable(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".porter-probe.", dir=output)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise InputError("P0008", f"cannot write to the output folder {output}: {error.strerror or error}",
+                         "check that --out names a folder you can write", str(output)) from None
+
+
+def plan_port(source: Path, output: Path, target: str = "hip", *, force: bool = False,
+              **options: Any) -> PortPlan:
+    """Check the paths and options, walk SRC and read OUT's manifest. Raises for bad usage."""
+    backend = get_backend(target)
+    make_options(backend, options)  # a bad option fails here, once, not in every worker
+    source_real, output_real = check_paths(Path(source), Path(output))
+    options_items = tuple(sorted(options.items()))
+    fingerprint = code_fingerprint(target)
+    settings = PortSettings(source_real, output_real, target, options_items,
+                            _key({"code": fingerprint, "target": target, "options": dict(options_items)}),
+                            _key({"code": fingerprint, "copy": True}), force)
+    manifest = load_manifest(output_real)
+    tasks, skipped = walk_tree(source_real, manifest)
+    return PortPlan(settings, tasks, skipped, manifest)
+
+
+def walk_tree(root: Path, manifest: dict[str, dict] | None = None) -> tuple[list[FileTask], list[FileRecord]]:
+    """The files to port under ``root`` and the entries skipped, without following folder links."""
+    manifest = manifest or {}
+    tasks: list[FileTask] = []
+    skipped: list[FileRecord] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(root / folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as error:
+            skipped.append(_failed(folder or ".", "folder", "P0004",
+                                   f"cannot read folder {folder or '.'}: {error.strerror or error}"))
+            continue
+        for entry in entries:
+            relative = f"{folder}/{entry.name}" if folder else entry.name
+            if not folder and entry.name in RESERVED_NAMES:
+                skipped.append(_failed(relative, "other", "P0015", f"{relative}: porter writes its own "
+                                       f"{entry.name} at the top of the output folder"))
+            elif entry.is_symlink():
+                _plan_link(root, relative, entry, manifest, tasks, skipped)
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name in VCS_FOLDERS:
+                    skipped.append(_skipped(relative, "folder", "version-control folder"))
+                else:
+                    folders.append(relative)
+            elif entry.is_file(follow_symlinks=False):
+                tasks.append(FileTask(relative, file_kind(entry.name), entry.stat(follow_symlinks=False).st_size,
+                                      manifest.get(relative)))
+            else:
+                skipped.append(_skipped(relative, "special", "not a regular file (a FIFO, socket or device)"))
+    return tasks, skipped
+
+
+def _plan_link(root: Path, relative: str, entry: os.DirEntry, manifest: dict, tasks: list[FileTask],
+               skipped: list[FileRecord]) -> None:
+    """A link to a file inside the tree is ported like that file; every other link is skipped."""
+    target = Path(entry.path).resolve()
+    if not target.exists():
+        skipped.append(_skipped(relative, "link", "broken symbolic link"))
+    elif target.is_dir():
+        skipped.append(_skipped(relative, "link", "symbolic link to a folder (not followed)"))
+    elif not target.is_relative_to(root):
+        skipped.append(_skipped(relative, "link", "symbolic link to a file outside the tree"))
+    elif not target.is_file():
+        skipped.append(_skipped(relative, "link", "symbolic link to a special file"))
+    else:
+        tasks.append(FileTask(relative, file_kind(entry.name), target.stat().st_size, manifest.get(relative)))
+
+
+def file_kind(name: str) -> str:
+    return "source" if os.path.splitext(name)[1].lower() in SOURCE_SUFFIXES else "other"
+
+
+@cache
+def code_fingerprint(target: str) -> str:
+    """porter's version plus a hash of the code that shapes a port (core, frontends, backend)."""
+    from porter import __version__
+
+    package = Path(__file__).resolve().parent
+    backend = Path(importlib.import_module(f"porter.backends.{target}").__file__).parent
+    frontends = Path(importlib.import_module("porter.frontends").__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for folder, pattern in ((package, "*.py"), (package, "*.toml"), (frontends, "*.py"),
+                            (backend, "**/*.py"), (backend, "**/*.toml")):
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def _key(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+# --- the manifest --------------------------------------------------------------------------------
+
+
+def load_manifest(output: Path) -> dict[str, dict[str, Any]]:
+    """The last run's entries, or none when the manifest is missing, unreadable or of another format."""
+    try:
+        data = json.loads((output / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _MANIFEST_FORMAT:
+        return {}
+    entries = data.get("files")
+    return entries if isinstance(entries, dict) else {}
+
+
+def save_manifest(plan: PortPlan, records: Iterable[FileRecord]) -> None:
+    settings = plan.settings
+    entries = {}
+    for record in records:
+        if record.status == UP_TO_DATE and record.path in plan.manifest:
+            entries[record.path] = plan.manifest[record.path]
+        elif record.status in _WRITTEN and record.output_stat is not None:
+            entries[record.path] = {
+                "sha256": record.sha256,
+                "key": settings.source_key if record.kind == "source" else settings.copy_key,
+                "output": list(record.output_stat),
+                "record": {"status": record.status, "edits": record.edits,
+                           "edits_by_rule": record.edits_by_rule, "lines": record.lines,
+                           "diagnostics": list(record.diagnostics)},
+            }
+    document = {"format": _MANIFEST_FORMAT, "target": settings.target, "options": dict(settings.options),
+                "files": dict(sorted(entries.items()))}
+    write_text_atomic(settings.output / MANIFEST_NAME, json.dumps(document, indent=1) + "\n")
+
+
+# --- porting one file (worker processes) ---------------------------------------------------------
+
+
+def port_batch(settings: PortSettings, tasks: list[FileTask]) -> list[FileRecord]:
+    return [port_file(settings, task) for task in tasks]
+
+
+def port_file(settings: PortSettings, task: FileTask) -> FileRecord:
+    """Port one file; every failure comes back as a FAILED record, never as an exception."""
+    started = time.perf_counter()
+    try:
+        record = _port_file(settings, task)
+    except InputError as error:
+        record = _failed(task.path, task.kind, error.diag_id, error.message)
+        _remove_stale_output(settings, task)
+    except Exception as error:  # noqa: BLE001 - one file's bug must not stop the others
+        record = _failed(task.path, task.kind, "P0014",
+                         f"internal error in porter, please report: {type(error).__name__}: {error}")
+        _remove_stale_output(settings, task)
+    return replace(record, seconds=time.perf_counter() - started)
+
+
+def _port_file(settings: PortSettings, task: FileTask) -> FileRecord:
+    source_path = settings.source / task.path
+    output_path = settings.output / task.path
+    digest = _sha256(source_path)
+    key = settings.source_key if task.kind == "source" else settings.copy_key
+    if not settings.force and _is_up_to_date(task.previous, digest, key, output_path):
+        return _up_to_date_record(task)
+    if task.kind == "source":
+        return _translate_file(settings, task, source_path, output_path, digest)
+    _copy_atomic(source_path, output_path)
+    return FileRecord(task.path, task.kind, COPIED, sha256=digest, output_stat=_stat(output_path))
+
+
+def _translate_file(settings: PortSettings, task: FileTask, source_path: Path, output_path: Path,
+                    digest: str) -> FileRecord:
+    data = _read_source(source_path, task.path)
+    source = SourceFile(task.path, decode_source(data, task.path), source_path)
+    backend, options = _backend(settings.target, settings.options)
+    result = backend.translate(source, options)
+    if result.changed:
+        write_text_atomic(output_path, result.code)
+        status = TRANSLATED
+    else:
+        write_bytes_atomic(output_path, data)  # byte-identical, whatever the decoder thought
+        status = UNCHANGED
+    return FileRecord(task.path, task.kind, status, len(result.edits), dict(Counter(e.rule for e in result.edits)),
+                      source.line_count, tuple(diagnostic_json(d) for d in result.diagnostics),
+                      sha256=digest, output_stat=_stat(output_path))
+
+
+@cache
+def _backend(target: str, options: tuple[tuple[str, Any], ...]):
+    backend = get_backend(target)
+    return backend, make_options(backend, dict(options))
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    span = diagnostic.span
+    return {"file": span.file if span else None, "line": span.line if span else None,
+            "col": span.col if span else None, "id": diagnostic.id, "severity": str(diagnostic.severity),
+            "message": diagnostic.message, "hint": diagnostic.hint}
+
+
+def _read_source(path: Path, name: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise InputError("P0003", f"{name} is {size} bytes, larger than porter accepts "
+                             f"({MAX_SOURCE_BYTES} bytes)")
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError("P0004", f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _sha256(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as error:
+        raise InputError("P0004", f"cannot read {path.name}: {error.strerror or error}") from None
+
+
+def _copy_atomic(source: Path, destination: Path) -> None:
+    """Stream ``source`` to a temporary file beside ``destination``, then rename it into place.
+
+    Like :func:`porter.atomic.write_bytes_atomic`, but without holding a large file in memory.
+    """
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp",
+                                             dir=destination.parent)
+    except OSError as error:
+        raise InputError("P0008", f"cannot write {destination}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as out_stream, source.open("rb") as in_stream:
+            shutil.copyfileobj(in_stream, out_stream, 1 << 20)
+        os.chmod(temporary, stat.S_IMODE(source.stat().st_mode))
+        os.replace(temporary, destination)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise InputError("P0008", f"cannot copy {source.name} to {destination}: {error.strerror or error}") from None
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _is_up_to_date(previous: dict | None, digest: str, key: str, output: Path) -> bool:
+    if not previous or previous.get("sha256") != digest or previous.get("key") != key:
+        return False
+    try:
+        return list(_stat(output)) == previous.get("output")
+    except OSError:
+        return False
+
+
+def _up_to_date_record(task: FileTask) -> FileRecord:
+    last = task.previous.get("record", {})
+    return FileRecord(task.path, task.kind, UP_TO_DATE, last.get("edits", 0), last.get("edits_by_rule", {}),
+                      last.get("lines", 0), tuple(last.get("diagnostics", ())), was=last.get("status"))
+
+
+def _remove_stale_output(settings: PortSettings, task: FileTask) -> None:
+    """After a failure, remove the output an earlier run wrote, so that nobody builds a stale port."""
+    if not task.previous:
+        return
+    output = settings.output / task.path
+    try:
+        if list(_stat(output)) == task.previous.get("output"):
+            output.unlink()
+    except OSError:
+        pass
+
+
+def _failed(path: str, kind: str, diag_id: str, message: str) -> FileRecord:
+    diagnostic = {"file": path, "line": None, "col": None, "id": diag_id, "severity": "error",
+                  "message": message, "hint": None}
+    return FileRecord(path, kind, FAILED, diagnostics=(diagnostic,), reason=message)
+
+
+def _skipped(path: str, kind: str, reason: str) -> FileRecord:
+    diagnostic = {"file": path, "line": None, "col": None, "id": "P0013", "severity": "note",
+                  "message": f"{path}: skipped: {reason}", "hint": None}
+    return FileRecord(path, kind, SKIPPED, diagnostics=(diagnostic,), reason=reason)
+
+
+# --- running the plan ---------------------------------------------------------------------------
+
+
+def execute(plan: PortPlan, jobs: int | None = None, progress: Progress | None = None) -> PortRun:
+    """Port every task of ``plan``; saves the manifest even when interrupted (Ctrl-C)."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(plan.tasks) or 1))
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    records: list[FileRecord] = list(plan.skipped)
+    interrupted = False
+    try:
+        runner = _run_in_process if jobs == 1 else _run_in_pool
+        runner(plan, jobs, records, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        settings = plan.settings
+        run = PortRun(settings.source, settings.output, settings.target, dict(settings.options), jobs,
+                      settings.force, sorted(records, key=lambda r: r.path), time.perf_counter() - clock,
+                      started, interrupted)
+        save_manifest(plan, run.records)
+    return run
+
+
+def _run_in_process(plan: PortPlan, jobs: int, records: list[FileRecord], progress: Progress | None) -> None:
+    if progress is not None:
+        progress.start(len(plan.tasks))
+    for task in plan.tasks:
+        record = port_file(plan.settings, task)
+        records.append(record)
+        if progress is not None:
+            progress.advance([record])
+
+
+def _run_in_pool(plan: PortPlan, jobs: int, records: list[FileRecord], progress: Progress | None) -> None:
+    # Largest files first, in small batches: the load balances, the progress stays live, and
+    # Ctrl-C waits only for the batches in flight.
+    tasks = sorted(plan.tasks, key=lambda t: (-t.size, t.path))
+    size = max(1, min(8, math.ceil(len(tasks) / (jobs * 16))))
+    batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    _warm_up(plan.settings.target, plan.settings.options)  # forked workers inherit the loaded tables
+    with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_worker_init) as pool:
+        # With fork, the first submit starts every worker: before the progress bar starts its thread.
+        pending: dict[Future, list[FileTask]] = {pool.submit(port_batch, plan.settings, b): b for b in batches}
+        if progress is not None:
+            progress.start(len(plan.tasks))
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished = _batch_records(future, pending.pop(future))
+                    records.extend(finished)
+                    if progress is not None:
+                        progress.advance(finished)
+        except BaseException:
+            # Interrupted: let the batches in flight finish, and keep their records (their files
+            # are written), so that the manifest lets the next run skip them.
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, batch in pending.items():
+                if future.done() and not future.cancelled():
+                    records.extend(_batch_records(future, batch))
+            raise
+
+
+def _batch_records(future: Future, batch: list[FileTask]) -> list[FileRecord]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        message = "internal error in porter, please report: the worker process porting this file died"
+    except Exception as error:  # noqa: BLE001 - e.g. a record that would not pickle
+        message = f"internal error in porter, please report: {type(error).__name__}: {error}"
+    return [_failed(task.path, task.kind, "P0014", message) for task in batch]
+
+
+def _pool_context():
+    """fork on Linux: workers start at once, with porter already loaded, and never re-run the
+    caller's ``__main__`` (spawn and forkserver do, which breaks scripts without a main guard)."""
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _warm_up(target: str, options: tuple[tuple[str, Any], ...]) -> None:
+    """Load the parser and the name tables once, before the workers are forked."""
+    try:
+        backend, backend_options = _backend(target, options)
+        backend.translate(SourceFile("<warm-up>", "__global__ void k() { cudaDeviceSynchronize(); }\n"),
+                          backend_options)
+    except Exception:  # noqa: BLE001 - a real failure shows up, per file, on the first task
+        pass
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group; the main process alone handles it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def port_tree(source: str | os.PathLike, output: str | os.PathLike, target: str = "hip", *,
+              jobs: int | None = None, force: bool = False, progress: Progress | None = None,
+              **options: Any) -> PortRun:
+    """Port the tree at ``source`` into ``output`` and write ``report.json`` and ``report.md`` there.
+
+    Raises :class:`InputError` for bad paths and ``ValueError``/``TypeError`` for bad options; every
+    problem with one file is in that file's record instead.
+    """
+    from porter.report import write_reports
+
+    plan = plan_port(Path(source), Path(output), target, force=force, **options)
+    run = execute(plan, jobs, progress)
+    write_reports(run)
+    return run
+
+
+__all__ = ["COPIED", "FAILED", "SKIPPED", "STATUSES", "TRANSLATED", "UNCHANGED", "UP_TO_DATE", "FileRecord",
+           "PortRun", "execute", "plan_port", "port_file", "port_tree", "walk_tree"]
