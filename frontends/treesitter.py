@@ -8,9 +8,10 @@ rewrites reach into macros too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 
 import tree_sitter
 import tree_sitter_cuda
@@ -45,6 +46,33 @@ class Region:
     data: bytes
     base: int = 0
     macro: str | None = None  # the macro's name when this region is a macro body
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def find(self, types: Iterable[str], within: Node | None = None) -> list[Node]:
+        """Nodes of the given types inside ``within`` (inclusive; default: the whole region), in
+        source pre-order. One walk indexes the region; later queries are bisections."""
+        index = self._index or self._build_index()
+        low, high = (within.start_byte, within.end_byte) if within is not None else (0, len(self.data) + 1)
+        found: list[Node] = []
+        for node_type in types:
+            starts, nodes = index.get(node_type, ((), ()))
+            position = bisect.bisect_left(starts, low)
+            while position < len(starts) and starts[position] < high:
+                node = nodes[position]
+                if node.end_byte <= high:
+                    found.append(node)
+                position += 1
+        if len(set(types)) > 1:
+            found.sort(key=lambda n: (n.start_byte, -n.end_byte))
+        return found
+
+    def _build_index(self) -> dict:
+        grouped: dict[str, list[Node]] = {}
+        for node in iter_nodes(self.root):
+            grouped.setdefault(node.type, []).append(node)
+        for node_type, nodes in grouped.items():
+            self._index[node_type] = ([n.start_byte for n in nodes], nodes)
+        return self._index
 
     def text(self, node: Node) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
@@ -69,9 +97,20 @@ class CudaSyntax:
         return self.tree.root_node
 
     def file_region(self) -> Region:
-        return Region(self.root, self.data)
+        return self._regions[0]
 
-    def macro_bodies(self) -> Iterator[Region]:
+    def macro_bodies(self) -> list[Region]:
+        return self._regions[1:]
+
+    def regions(self) -> list[Region]:
+        """The whole file, then each macro body (indexed once, shared by every rule)."""
+        return list(self._regions)
+
+    @cached_property
+    def _regions(self) -> list[Region]:
+        return [Region(self.root, self.data), *self._parse_macro_bodies()]
+
+    def _parse_macro_bodies(self) -> Iterator[Region]:
         """Each ``#define`` body, parsed on its own as a region of the file."""
         for node in iter_nodes(self.root, {"preproc_def", "preproc_function_def"}):
             body = node.child_by_field_name("value")
@@ -81,9 +120,6 @@ class CudaSyntax:
             text = self.data[body.start_byte:body.end_byte]
             yield Region(parse_bytes(text).root_node, text, body.start_byte,
                          name.text.decode() if name is not None and name.text else None)
-
-    def regions(self) -> list[Region]:
-        return [self.file_region(), *self.macro_bodies()]
 
     def error_nodes(self) -> list[Node]:
         """The outermost ERROR/MISSING nodes: where tree-sitter could not parse the code."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)([uUlL]*)$")
 
@@ -33,11 +33,11 @@ class ConstantTable:
     @classmethod
     def from_file(cls, region: Region) -> ConstantTable:
         table = cls()
-        for node in iter_nodes(region.root, {"preproc_def"}):
+        for node in region.find({"preproc_def"}, region.root):
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name is not None and value is not None:
                 table.bindings[region.text(name)] = strip_comments(region.text(value))
-        for node in iter_nodes(region.root, {"init_declarator"}):
+        for node in region.find({"init_declarator"}, region.root):
             declaration = node.parent
             if declaration is None or not _is_const(region, declaration):
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import porter_table
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 NAMESPACE = "cooperative_groups"
 
@@ -19,7 +19,7 @@ def check_cooperative_groups(ctx: RewriteContext) -> None:
         return
     aliases = _namespace_aliases(ctx)
     for region in ctx.regions:
-        for node in iter_nodes(region.root, {"field_expression", "qualified_identifier"}):
+        for node in region.find({"field_expression", "qualified_identifier"}, region.root):
             name_node = _feature_name(region, node, aliases)
             if name_node is None or (node.type == "field_expression" and region.text(name_node) not in members):
                 continue
@@ -49,7 +49,7 @@ def _feature_name(region: Region, node: Node, aliases: set[str]) -> Node | None:
 def _namespace_aliases(ctx: RewriteContext) -> set[str]:
     aliases = {NAMESPACE}
     region = ctx.syntax.file_region()
-    for node in iter_nodes(region.root, {"namespace_alias_definition"}):
+    for node in region.find({"namespace_alias_definition"}, region.root):
         text = region.text(node)
         if NAMESPACE in text:
             name = node.child_by_field_name("name")

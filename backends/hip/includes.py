@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import name_tables, porter_table
-from porter.frontends.treesitter import Node, iter_nodes
+from porter.frontends.treesitter import Node
 
 RULE = "include"
 HIP_RUNTIME = "hip/hip_runtime.h"
@@ -20,7 +20,7 @@ _CUDA_MARKERS = {"__global__", "__device__", "__shared__", "__constant__", "thre
 def rewrite_includes(ctx: RewriteContext) -> None:
     region = ctx.syntax.file_region()
     mapped: list[tuple[Node, Node, str]] = []
-    for include in iter_nodes(region.root, {"preproc_include"}):
+    for include in region.find({"preproc_include"}, region.root):
         path_node = include.child_by_field_name("path")
         if path_node is None:
             continue

@@ -12,7 +12,7 @@ from functools import cache
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import porter_table
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 RULE = "inline-ptx"
 
@@ -32,7 +32,7 @@ def normalise(template: str) -> str:
 
 def rewrite_inline_ptx(ctx: RewriteContext) -> None:
     for region in ctx.regions:
-        for asm in iter_nodes(region.root, {"gnu_asm_expression"}):
+        for asm in region.find({"gnu_asm_expression"}, region.root):
             _rewrite_one(ctx, region, asm)
 
 

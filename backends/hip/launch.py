@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from porter.backends.hip.context import RewriteContext
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 RULE = "launch-ggl"
 _DEFAULTS = ["0", "0"]  # dynamic shared memory bytes, stream
@@ -21,7 +21,7 @@ def rewrite_launches(ctx: RewriteContext) -> None:
     if ctx.options.launch_syntax != "ggl":
         return
     for region in ctx.regions:
-        for call in iter_nodes(region.root, {"call_expression"}):
+        for call in region.find({"call_expression"}, region.root):
             config = next((c for c in call.children if c.type == "kernel_call_syntax"), None)
             if config is not None:
                 _rewrite_launch(ctx, region, call, config)

@@ -10,7 +10,7 @@ import re
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import name_tables, porter_table
-from porter.frontends.treesitter import Node, Region, iter_name_leaves, iter_nodes
+from porter.frontends.treesitter import Node, Region, iter_name_leaves
 
 RULE = "rename"
 
@@ -164,9 +164,9 @@ def _declared_names(regions: list[Region]) -> set[str]:
     """Names the file declares (functions, macros, variables, types) -- never renamed or reported."""
     names: set[str] = set()
     for region in regions[:1]:
-        for node in iter_nodes(region.root, {"function_declarator", "preproc_def", "preproc_function_def",
+        for node in region.find({"function_declarator", "preproc_def", "preproc_function_def",
                                              "type_definition", "struct_specifier", "class_specifier",
-                                             "enumerator", "init_declarator"}):
+                                             "enumerator", "init_declarator"}, region.root):
             target = node.child_by_field_name("declarator") if node.type != "enumerator" else None
             if node.type in ("preproc_def", "preproc_function_def", "enumerator",
                              "struct_specifier", "class_specifier"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from porter.backends.hip.constants import ConstantTable
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import porter_table
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 RULE = "warp-sync"
 FULL_MASK = {32: "0xffffffffULL", 64: "0xffffffffffffffffULL"}
@@ -28,7 +28,7 @@ def rewrite_warp_builtins(ctx: RewriteContext) -> None:
     has_sync = ctx.options.at_least(since)
     constants = ConstantTable.from_file(ctx.syntax.file_region())
     for region in ctx.regions:
-        for call in iter_nodes(region.root, {"call_expression"}):
+        for call in region.find({"call_expression"}, region.root):
             function = call.child_by_field_name("function")
             if function is None or function.type != "identifier":
                 continue
@@ -88,7 +88,7 @@ def declared_type(region: Region, use: Node, name: str) -> str | None:
         function = function.parent
     if function is None:
         return None
-    for declaration in iter_nodes(function, {"parameter_declaration", "declaration"}):
+    for declaration in region.find({"parameter_declaration", "declaration"}, function):
         if declaration.start_byte > use.start_byte:
             break
         type_node = declaration.child_by_field_name("type")

@@ -31,7 +31,7 @@ from porter.backends.hip.constants import parse_int_literal
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.tables import porter_table
 from porter.diagnostics import Severity
-from porter.frontends.treesitter import Node, Region, iter_nodes
+from porter.frontends.treesitter import Node, Region
 
 RULE = "warp-size"
 _SHUFFLES = re.compile(r"^__shfl(_up|_down|_xor)?(_sync)?$")
@@ -82,7 +82,7 @@ def _device_scopes(region: Region) -> list[Node]:
         markers = (b"threadIdx", b"blockDim", b"__shfl", b"__ballot")
         return [region.root] if any(marker in text for marker in markers) else []
     scopes = []
-    for function in iter_nodes(region.root, {"function_definition"}):
+    for function in region.find({"function_definition"}, region.root):
         qualifiers = {c.type for c in function.children} | {region.text(c) for c in function.children
                                                           if c.type in ("type_qualifier", "storage_class_specifier")}
         if qualifiers & {"__global__", "__device__"}:
@@ -95,7 +95,7 @@ def _device_scopes(region: Region) -> list[Node]:
 def _collect_facts(region: Region, scope: Node) -> FunctionFacts:
     facts = FunctionFacts()
     bindings: list[tuple[str, Node]] = []
-    for node in iter_nodes(scope, {"init_declarator", "assignment_expression"}):
+    for node in region.find({"init_declarator", "assignment_expression"}, scope):
         target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
         value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
         if target is not None and value is not None and target.type == "identifier":
@@ -172,15 +172,15 @@ def _mentions_thread(region: Region, node: Node | None, facts: FunctionFacts) ->
 
 
 def _mentions_blockdim(region: Region, node: Node) -> bool:
-    return any(region.text(leaf) == "blockDim" for leaf in iter_nodes(node, {"identifier"}))
+    return any(region.text(leaf) == "blockDim" for leaf in region.find({"identifier"}, node))
 
 
 def _mentions_any(region: Region, node: Node, names: set[str]) -> bool:
-    return bool(names) and any(region.text(leaf) in names for leaf in iter_nodes(node, {"identifier"}))
+    return bool(names) and any(region.text(leaf) in names for leaf in region.find({"identifier"}, node))
 
 
 def _calls(region: Region, node: Node, names: set[str]) -> bool:
-    for call in iter_nodes(node, {"call_expression"}):
+    for call in region.find({"call_expression"}, node):
         function = call.child_by_field_name("function")
         if function is not None and region.text(function) in names:
             return True
@@ -207,7 +207,7 @@ def _literal(region: Region, node: Node | None) -> int | None:
 # --- rewrites for every target ------------------------------------------------------------------
 
 def _rewrite_loops(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    for loop in iter_nodes(scope, {"for_statement"}):
+    for loop in region.find({"for_statement"}, scope):
         variable, start = _loop_start(region, loop)
         if variable is not None and _strides_by_warp(ctx, region, loop, variable, start, facts):
             continue
@@ -230,7 +230,7 @@ def _loop_start(region: Region, loop: Node) -> tuple[str | None, Node | None]:
     initializer = loop.child_by_field_name("initializer")
     if initializer is None:
         return None, None
-    for node in iter_nodes(initializer, {"init_declarator", "assignment_expression"}):
+    for node in region.find({"init_declarator", "assignment_expression"}, initializer):
         target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
         value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
         if target is not None and value is not None and target.type == "identifier":
@@ -242,7 +242,7 @@ def _used_as_shuffle_offset(region: Region, loop: Node, variable: str) -> bool:
     body = loop.child_by_field_name("body")
     if body is None:
         return False
-    for call in iter_nodes(body, {"call_expression"}):
+    for call in region.find({"call_expression"}, body):
         function = call.child_by_field_name("function")
         arguments = call.child_by_field_name("arguments")
         if function is None or arguments is None:
@@ -274,7 +274,7 @@ def _used_with_lane_index(region: Region, loop: Node, variable: str, facts: Func
     body = loop.child_by_field_name("body")
     if body is None or not facts.lane_vars:
         return False
-    for subscript in iter_nodes(body, {"subscript_expression"}):
+    for subscript in region.find({"subscript_expression"}, body):
         indices = subscript.child_by_field_name("indices")
         if indices is not None and _mentions_any(region, indices, {variable}) and \
                 _mentions_any(region, indices, facts.lane_vars):
@@ -283,7 +283,7 @@ def _used_with_lane_index(region: Region, loop: Node, variable: str, facts: Func
 
 
 def _rewrite_arithmetic(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    for expression in iter_nodes(scope, {"binary_expression"}):
+    for expression in region.find({"binary_expression"}, scope):
         operator = _operator(expression)
         left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
         value = _literal(region, right)
@@ -317,7 +317,7 @@ def _rewrite_round_up(ctx: RewriteContext, region: Region, dividend: Node) -> No
 
 
 def _rewrite_first_warp_guards(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    for statement in iter_nodes(scope, {"if_statement"}):
+    for statement in region.find({"if_statement"}, scope):
         condition = statement.child_by_field_name("condition")
         consequence = statement.child_by_field_name("consequence")
         if condition is None or consequence is None:
@@ -333,7 +333,7 @@ def _rewrite_first_warp_guards(ctx: RewriteContext, region: Region, scope: Node,
 
 def _has_warp_work(region: Region, body: Node, scope: Node) -> bool:
     """A warp built-in in the body, or a call of a device function of this file that has one."""
-    for call in iter_nodes(body, {"call_expression"}):
+    for call in region.find({"call_expression"}, body):
         function = call.child_by_field_name("function")
         if function is None:
             continue
@@ -348,12 +348,12 @@ def _functions_with_warp_work(region: Region) -> set[str]:
     if cached is not None:
         return cached
     names: set[str] = set()
-    for function in iter_nodes(region.root, {"function_definition"}):
+    for function in region.find({"function_definition"}, region.root):
         declarator = function.child_by_field_name("declarator")
         inner = declarator.child_by_field_name("declarator") if declarator is not None else None
         if inner is None:
             continue
-        for call in iter_nodes(function, {"call_expression"}):
+        for call in region.find({"call_expression"}, function):
             callee = call.child_by_field_name("function")
             if callee is not None and _WARP_CALLS.match(region.text(callee)):
                 names.add(region.text(inner))
@@ -367,7 +367,7 @@ def _functions_with_warp_work(region: Region) -> set[str]:
 def _rewrite_ballot_types(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     if not ctx.wave64 or not facts.ballot_vars:
         return
-    for declaration in iter_nodes(scope, {"declaration"}):
+    for declaration in region.find({"declaration"}, scope):
         type_node = declaration.child_by_field_name("type")
         if type_node is None or " ".join(region.text(type_node).split()) not in _NARROW_TYPES:
             continue
@@ -387,7 +387,7 @@ def _rewrite_bit_builtins(ctx: RewriteContext, region: Region, scope: Node, fact
     # For every target: HIP's ballots are 64 bits wide even on 32-lane GPUs, and __ffs/__clz of a
     # 64-bit value is ambiguous there.
     wide = porter_table()["bit_builtins_64"]
-    for call in iter_nodes(scope, {"call_expression"}):
+    for call in region.find({"call_expression"}, scope):
         function = call.child_by_field_name("function")
         arguments = call.child_by_field_name("arguments")
         if function is None or arguments is None:
@@ -404,7 +404,7 @@ def _rewrite_bit_builtins(ctx: RewriteContext, region: Region, scope: Node, fact
 def _rewrite_lane_shifts(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     if not ctx.wave64:
         return
-    for expression in iter_nodes(scope, {"binary_expression"}):
+    for expression in region.find({"binary_expression"}, scope):
         if _operator(expression) != "<<":
             continue
         left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
@@ -417,7 +417,7 @@ def _rewrite_lane_arrays(ctx: RewriteContext, region: Region, scope: Node, facts
     if not ctx.wave64 or not facts.lane_vars:
         return
     lane_indexed, warp_indexed = set(), set()
-    for subscript in iter_nodes(scope, {"subscript_expression"}):
+    for subscript in region.find({"subscript_expression"}, scope):
         indices = subscript.child_by_field_name("indices")
         if indices is None or (subscript.parent is not None and subscript.parent.type == "subscript_expression"
                                and subscript.parent.child_by_field_name("argument") == subscript):
@@ -428,7 +428,7 @@ def _rewrite_lane_arrays(ctx: RewriteContext, region: Region, scope: Node, facts
             lane_indexed.add(array)
         if index in facts.warp_vars:
             warp_indexed.add(array)
-    for declarator in iter_nodes(scope, {"array_declarator"}):
+    for declarator in region.find({"array_declarator"}, scope):
         name, size = _array_name(region, declarator), declarator.child_by_field_name("size")
         if size is None or name not in lane_indexed - warp_indexed or \
                 (declarator.parent is not None and declarator.parent.type == "array_declarator"):
@@ -450,7 +450,7 @@ def _rewrite_warp_count_array_sizes(ctx: RewriteContext, region: Region, scope: 
     """`__shared__ T per_warp[BLOCK / 32]`: one slot per warp needs the target's warp count."""
     if not ctx.wave64:
         return
-    for declarator in iter_nodes(scope, {"array_declarator"}):
+    for declarator in region.find({"array_declarator"}, scope):
         size = declarator.child_by_field_name("size")
         if size is not None and size.type == "binary_expression" and _operator(size) == "/" and \
                 _literal(region, size.child_by_field_name("right")) == 32:
@@ -466,14 +466,14 @@ def _rewrite_mask_constants(ctx: RewriteContext, region: Region) -> None:
         if region.macro in used:
             _mask_definition(ctx, region, region.root, None)
         return
-    for declarator in iter_nodes(region.root, {"init_declarator"}):
+    for declarator in region.find({"init_declarator"}, region.root):
         name, value = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("value")
         if name is not None and value is not None and region.text(name) in used and value.type == "number_literal":
             _mask_definition(ctx, region, value, declarator.parent)
 
 
 def _mask_definition(ctx: RewriteContext, region: Region, root: Node, declaration: Node | None) -> None:
-    literal = next(iter_nodes(root, {"number_literal"}), None) if root.type != "number_literal" else root
+    literal = next(iter(region.find({"number_literal"}, root)), None) if root.type != "number_literal" else root
     value = _literal(region, literal)
     if literal is None or value is None:
         return
@@ -494,7 +494,7 @@ def _sync_mask_names(ctx: RewriteContext) -> set[str]:
         return cached
     names = set()
     for region in ctx.regions:
-        for call in iter_nodes(region.root, {"call_expression"}):
+        for call in region.find({"call_expression"}, region.root):
             function, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
             if function is None or arguments is None or not region.text(function).endswith("_sync"):
                 continue
@@ -510,11 +510,11 @@ def _rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
         return
     if region.macro is not None:
         if _WARP_SIZE_NAME.match(region.macro) and parse_int_literal(region.data.decode().strip()) == 32:
-            number = next(iter_nodes(region.root, {"number_literal"}), None)
+            number = next(iter(region.find({"number_literal"}, region.root)), None)
             if number is not None:
                 ctx.replace_node(region, number, str(ctx.options.wave_size), RULE)
         return
-    for declarator in iter_nodes(region.root, {"init_declarator"}):
+    for declarator in region.find({"init_declarator"}, region.root):
         name, value = declarator.child_by_field_name("declarator"), declarator.child_by_field_name("value")
         if name is None or value is None:
             continue
@@ -544,7 +544,7 @@ def _report(ctx: RewriteContext, region: Region, node: Node, message: str) -> No
 
 
 def _report_fixed_lane_shuffles(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    for call in iter_nodes(scope, {"call_expression"}):
+    for call in region.find({"call_expression"}, scope):
         function = call.child_by_field_name("function")
         arguments = call.child_by_field_name("arguments")
         if function is None or arguments is None or not _SHUFFLES.match(region.text(function)):
@@ -567,18 +567,18 @@ def _report_host_warp_counts(ctx: RewriteContext, region: Region) -> None:
     if region.macro is not None:
         return
     device = {scope.id for scope in _device_scopes(region)}
-    for function in iter_nodes(region.root, {"function_definition"}):
+    for function in region.find({"function_definition"}, region.root):
         if function.id in device:
             continue
         for value in _host_sizes(region, function):
-            for expression in iter_nodes(value, {"binary_expression"}):
+            for expression in region.find({"binary_expression"}, value):
                 right = expression.child_by_field_name("right")
                 left = expression.child_by_field_name("left")
                 pair = (_operator(expression), _literal(region, right))
                 if pair in (("/", 32), (">>", 5)):
                     _report(ctx, region, right, "host code counts warps of 32 threads "
                                                 "(query hipDeviceProp_t::warpSize instead)")
-        for expression in iter_nodes(function, {"binary_expression"}):
+        for expression in region.find({"binary_expression"}, function):
             right, left = expression.child_by_field_name("right"), expression.child_by_field_name("left")
             if left is None or _literal(region, right) != 32:
                 continue
@@ -597,13 +597,13 @@ _ALLOCATIONS = re.compile(r"^(cuda|hip)(Malloc\w*|Memset\w*|Memcpy\w*)$")
 def _host_sizes(region: Region, function: Node):
     """Host expressions that size per-warp data: warp-named variables, allocation sizes,
     launch configurations and shared-memory byte counts."""
-    for node in iter_nodes(function, {"init_declarator", "assignment_expression"}):
+    for node in region.find({"init_declarator", "assignment_expression"}, function):
         target = node.child_by_field_name("declarator" if node.type == "init_declarator" else "left")
         value = node.child_by_field_name("value" if node.type == "init_declarator" else "right")
         if target is not None and value is not None and \
                 any(word in region.text(target).lower() for word in ("warp", "smem", "shared")):
             yield value
-    for call in iter_nodes(function, {"call_expression"}):
+    for call in region.find({"call_expression"}, function):
         callee, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
         if callee is not None and arguments is not None and _ALLOCATIONS.match(region.text(callee)):
             yield from arguments.named_children[1:]
@@ -612,7 +612,7 @@ def _host_sizes(region: Region, function: Node):
 def _report_single_warp_launches(ctx: RewriteContext, region: Region, function: Node) -> None:
     """`k<<<g, 32>>>` of a kernel that does warp-level work: one block == one 32-lane warp."""
     warp_kernels = _functions_with_warp_work(region) | _functions_with_asm(region)
-    for call in iter_nodes(function, {"call_expression"}):
+    for call in region.find({"call_expression"}, function):
         config = next((c for c in call.children if c.type == "kernel_call_syntax"), None)
         callee = call.child_by_field_name("function")
         if config is None or callee is None or region.text(callee).split("<")[0] not in warp_kernels:
@@ -624,8 +624,8 @@ def _report_single_warp_launches(ctx: RewriteContext, region: Region, function: 
 
 def _functions_with_asm(region: Region) -> set[str]:
     names = set()
-    for function in iter_nodes(region.root, {"function_definition"}):
-        if next(iter_nodes(function, {"gnu_asm_expression"}), None) is not None:
+    for function in region.find({"function_definition"}, region.root):
+        if next(iter(region.find({"gnu_asm_expression"}, function)), None) is not None:
             declarator = function.child_by_field_name("declarator")
             inner = declarator.child_by_field_name("declarator") if declarator is not None else None
             if inner is not None:
@@ -635,7 +635,7 @@ def _functions_with_asm(region: Region) -> set[str]:
 
 def _report_half_warps(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     """`lane < 16`: half of a 32-lane warp."""
-    for expression in iter_nodes(scope, {"binary_expression"}):
+    for expression in region.find({"binary_expression"}, scope):
         right = expression.child_by_field_name("right")
         if _operator(expression) in ("<", ">=") and _literal(region, right) == 16 and \
                 _mentions_any(region, expression.child_by_field_name("left"), facts.lane_vars):
@@ -644,7 +644,7 @@ def _report_half_warps(ctx: RewriteContext, region: Region, scope: Node, facts: 
 
 def _report_warp_synchronous_tails(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
     """Shared-memory tree reductions that hand the last 32 values to one warp without barriers."""
-    for loop in iter_nodes(scope, {"for_statement"}):
+    for loop in region.find({"for_statement"}, scope):
         condition = loop.child_by_field_name("condition")
         if condition is None or condition.type != "binary_expression" or _operator(condition) != ">":
             continue
@@ -654,7 +654,7 @@ def _report_warp_synchronous_tails(ctx: RewriteContext, region: Region, scope: N
             _report(ctx, region, bound, "the tree reduction stops at 32 and hands over to one 32-lane warp")
     scope_text = region.data[scope.start_byte:scope.end_byte]
     if b"__syncwarp" in scope_text or b"volatile" in scope_text:
-        for subscript in iter_nodes(scope, {"subscript_expression"}):
+        for subscript in region.find({"subscript_expression"}, scope):
             index = subscript.child_by_field_name("indices")
             inner = _strip_parens(index.named_children[0]) if index is not None and index.named_child_count else None
             if inner is not None and inner.type == "binary_expression" and _operator(inner) == "+" and \
@@ -662,7 +662,7 @@ def _report_warp_synchronous_tails(ctx: RewriteContext, region: Region, scope: N
                     inner.child_by_field_name("left").type == "identifier":
                 _report(ctx, region, inner.child_by_field_name("right"),
                         "a lock-step tail over 32 threads is one warp only on 32-lane GPUs")
-    for statement in iter_nodes(scope, {"if_statement"}):
+    for statement in region.find({"if_statement"}, scope):
         condition = statement.child_by_field_name("condition")
         consequence = statement.child_by_field_name("consequence")
         test = _strip_parens(condition.named_children[0]) if condition is not None and condition.named_child_count else None
@@ -670,7 +670,7 @@ def _report_warp_synchronous_tails(ctx: RewriteContext, region: Region, scope: N
             continue
         bound = test.child_by_field_name("right")
         if _literal(region, bound) == 32 and _mentions_thread(region, test.child_by_field_name("left"), facts) \
-                and next(iter_nodes(consequence, {"call_expression"}), None) is not None:
+                and next(iter(region.find({"call_expression"}, consequence)), None) is not None:
             _report(ctx, region, bound, "the first 32 threads are one warp only on 32-lane GPUs")
 
 
@@ -684,7 +684,7 @@ def _inside_rewritten_loop(node: Node, facts: FunctionFacts) -> bool:
 
 
 def _report_ballot_compares(ctx: RewriteContext, region: Region, scope: Node, facts: FunctionFacts) -> None:
-    for expression in iter_nodes(scope, {"binary_expression"}):
+    for expression in region.find({"binary_expression"}, scope):
         if _operator(expression) not in ("==", "!="):
             continue
         left, right = expression.child_by_field_name("left"), expression.child_by_field_name("right")
