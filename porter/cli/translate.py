@@ -29,7 +29,7 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
     The translation goes to OUT (or stdout); diagnostics go to stderr, printed like a compiler's
     (file:line:col: severity[id]: message, the line, a caret and a hint). The exit code is 0
     when output was written (even with error diagnostics, which mark code that needs a person),
-    2 for bad input or options.
+    2 for bad input or options (then nothing is written).
     """
     options = backend_options(target, hip_version, offload_arch, launch_syntax)
     try:
@@ -38,6 +38,8 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
         raise click.BadParameter(str(error)) from None
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
+    if any(d.id == "P0102" for d in result.diagnostics):
+        sys.exit(EXIT_USER_ERROR)  # not CUDA at all: nothing is written
     if output is None:
         sys.stdout.write(result.code)
         sys.stdout.flush()

@@ -81,16 +81,15 @@ def test_empty_file_is_a_warning_and_an_empty_output(workdir, capsys, monkeypatc
 @pytest.mark.parametrize("text", [byte_soup(), "the quick brown fox, jumps { over the lazy dog\n"],
                          ids=["byte-soup", "prose"])
 def test_code_that_does_not_parse_is_reported_not_translated(workdir, capsys, monkeypatch, text):
-    # Today this is exit 0 with the input copied through and an error diagnostic (P0102): a file
-    # such as an X-macro list (`X(add, +)` lines, valid only where it is #included) parses no
-    # better, and porting a tree must keep it. The brief asked for exit 2 here; see the report.
+    # One file that is not CUDA at all is bad input: exit 2, nothing written. (`porter port` still
+    # copies such files, e.g. X-macro lists that parse only where they are #included.)
     (workdir / "junk.cu").write_text(text)
     outcome = run_porter(["translate", "junk.cu", "--to", "hip", "-o", "junk.hip"], capsys, monkeypatch)
     assert outcome.err.startswith("junk.cu:1:"), outcome.err
     assert "error[P0102]" in outcome.err.splitlines()[0]
     assert "Traceback" not in outcome.err
-    assert outcome.code == 0
-    assert (workdir / "junk.hip").read_text() == text  # nothing translated, nothing half-written
+    assert outcome.code == 2
+    assert not (workdir / "junk.hip").exists()
 
 
 def test_unwritable_output_is_one_clear_error(workdir, capsys, monkeypatch):
