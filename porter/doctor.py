@@ -260,18 +260,31 @@ def available_checks(tools: dict[str, Probe], packages: dict[str, Probe], hip_ga
                                 f"{' (' + ' '.join(r['flags']) + ')' if r['flags'] else ''}"
                                 for arch, r in hip_gate.items())
     checks.append(Check("hip compile gate", bool(passing) or (not gate and tools["hipcc"].found), gate_detail))
-    checks.append(_needs("hip run on NVIDIA GPU", [("nvcc", tools["nvcc"].found), ("an NVIDIA GPU", bool(nvidia))]))
-    triton = [("triton", packages["triton"].found), ("torch", packages["torch"].found)]
+    backends, hip_on_nvidia = porter_parts()
+    checks.append(_needs("hip run on NVIDIA GPU", [("porter's HIP-on-NVIDIA header (not built yet)", hip_on_nvidia),
+                                                   ("nvcc", tools["nvcc"].found), ("an NVIDIA GPU", bool(nvidia))]))
+    triton = [("porter's triton backend (not built yet)", "triton" in backends),
+              ("triton", packages["triton"].found), ("torch", packages["torch"].found)]
     checks.append(_needs("triton interpreter", triton, "TRITON_INTERPRET=1, on the CPU"))
     checks.append(_needs("triton GPU", triton + [("a GPU", any_gpu)]))
-    pallas = [("jax", packages["jax"].found), ("jaxlib", packages["jaxlib"].found)]
+    pallas = [("porter's pallas backend (not built yet)", "pallas" in backends),
+              ("jax", packages["jax"].found), ("jaxlib", packages["jaxlib"].found)]
     checks.append(_needs("pallas interpreter", pallas, "interpret=True, on the CPU"))
     checks.append(_needs("pallas GPU", pallas + [("a jax CUDA plugin", packages["jax_cuda_plugin"].found),
                                                  ("an NVIDIA GPU", bool(nvidia))]))
     nki = packages["nki"]
     installed = f" (an `nki` {nki.version} is installed; PyPI's is a placeholder without the simulator)"
-    checks.append(Check("nki", True, "porter's model only" + (installed if nki.found else "")))
+    checks.append(_needs("nki (porter's model)", [("porter's nki backend (not built yet)", "nki" in backends)],
+                         "porter's model only" + (installed if nki.found else "")))
     return checks
+
+
+def porter_parts() -> tuple[set[str], bool]:
+    """porter's own pieces a check needs: its backends, and the header that runs HIP on NVIDIA."""
+    from porter.backends.base import available_backends
+
+    hip_on_nvidia = (Path(__file__).resolve().parents[1] / "backends" / "hip" / "nvidia").is_dir()
+    return set(available_backends()), hip_on_nvidia
 
 
 def _needs(name: str, requirements: list[tuple[str, bool]], how: str = "") -> Check:
