@@ -1,12 +1,13 @@
 """Throughput of ``porter port`` on a large synthetic CUDA tree (benchmarks/make_tree.py).
 
-    python benchmarks/bench_port.py [--files 520] [--jobs 1 2] [--repeat 3] [--profile]
+    python benchmarks/bench_port.py [--files 520] [--jobs 1 2] [--repeat 3] [--rules] [--profile]
 
 Runs the real command in-process (``porter port TREE --to hip --out OUT -j N --force``), best of
 ``--repeat`` runs per job count, and prints files, lines, seconds, files/s, lines/s and lines/s
 per core (lines/s divided by the jobs, at most the CPUs). Lines are the lines of the sources
 translated (report.json's summary). The target is 10,000 lines/s per core. ``--profile`` adds a
-cProfile of one -j 1 run (the hottest functions in porter, its frontends and backends).
+cProfile of one -j 1 run (the hottest functions in porter, its frontends and backends);
+``--rules`` times each rule of the HIP backend over the tree's sources.
 """
 
 from __future__ import annotations
@@ -61,6 +62,47 @@ def profile_once(tree: Path, out: Path, limit: int = 25) -> str:
     return text.getvalue()
 
 
+def rule_times(tree: Path) -> str:
+    """Seconds in each HIP rule (and in parsing) over the tree's sources, one process, no pool."""
+    import collections
+
+    import porter.backends.hip as hip
+    from porter.backends.hip.options import HipOptions
+    from porter.frontends.treesitter import CudaSyntax
+    from porter.port import file_kind
+    from porter.source import SourceFile
+
+    spent: collections.Counter[str] = collections.Counter()
+
+    def timed(name, function):
+        def wrapper(*args):
+            started = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                spent[name] += time.perf_counter() - started
+        return wrapper
+
+    rules, parse = hip.RULES, CudaSyntax.parse
+    hip.RULES = tuple(timed(rule.__name__, rule) for rule in rules)
+    CudaSyntax.parse = staticmethod(timed("parse (tree-sitter)", parse))
+    try:
+        sources = [SourceFile(str(p), p.read_text(encoding="utf-8"), p) for p in sorted(tree.rglob("*"))
+                   if p.is_file() and file_kind(p.name) == "source"]
+        options = HipOptions()
+        started = time.perf_counter()
+        for source in sources:
+            hip.BACKEND.translate(source, options)
+        total = time.perf_counter() - started
+    finally:
+        hip.RULES, CudaSyntax.parse = rules, parse
+    lines = sum(source.line_count for source in sources)
+    rows = [f"HIP backend alone: {lines:,} lines in {total:.2f} s = {lines / total:,.0f} lines/s", "",
+            f"{'step':<28} {'seconds':>8} {'share':>6}"]
+    rows += [f"{name:<28} {seconds:>8.2f} {100 * seconds / total:>5.1f}%" for name, seconds in spent.most_common()]
+    return "\n".join(rows)
+
+
 def table(rows: list[dict]) -> str:
     cores = os.cpu_count() or 1
     header = f"{'jobs':>4} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8} {'lines/s':>9} {'lines/s/core':>13}"
@@ -80,6 +122,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=3, help="runs per job count; the best is kept")
     parser.add_argument("--profile", action="store_true", help="also cProfile one -j 1 run")
+    parser.add_argument("--rules", action="store_true", help="also time each HIP rule over the tree")
     parser.add_argument("--tree", type=Path, help="port this tree instead of a generated one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="porter-bench-") as folder:
@@ -97,6 +140,8 @@ def main() -> None:
         best = max(row["lines"] / row["seconds"] / min(row["jobs"], os.cpu_count() or 1) for row in rows)
         verdict = "meets" if best >= TARGET_LINES_PER_CORE else "is below"
         print(f"best {best:,.0f} lines/s per core {verdict} the target of {TARGET_LINES_PER_CORE:,}")
+        if args.rules:
+            print(rule_times(tree))
         if args.profile:
             print(profile_once(tree, Path(folder) / "out-profile"))
 

@@ -10,18 +10,8 @@ import pytest
 
 import porter
 from porter import port as engine
-from porter.port import (
-    COPIED,
-    FAILED,
-    MANIFEST_NAME,
-    SKIPPED,
-    TRANSLATED,
-    UNCHANGED,
-    UP_TO_DATE,
-    plan_port,
-    port_tree,
-    walk_tree,
-)
+from porter.port import (COPIED, FAILED, MANIFEST_NAME, SKIPPED, TRANSLATED, UNCHANGED, UP_TO_DATE, execute,
+                         plan_port, port_tree, walk_tree)
 from porter.source import InputError
 from tests.cli.trees import DATA, KERNEL, PLAIN_HEADER, README, make_tree, temporary_files
 
@@ -282,3 +272,22 @@ def test_records_are_picklable(tree: Path, tmp_path: Path):
 
     run = port_tree(tree, tmp_path / "out", "hip", jobs=1)
     assert pickle.loads(pickle.dumps(run.records)) == run.records
+
+
+def test_an_interrupted_run_keeps_what_it_finished(tree: Path, tmp_path: Path):
+    class InterruptAfterThree:
+        done = 0
+
+        def start(self, total: int) -> None:
+            pass
+
+        def advance(self, records) -> None:
+            self.done += len(records)
+            if self.done == 3:
+                raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan_port(tree, out, "hip"), 1, InterruptAfterThree())
+    assert len(json.loads((out / MANIFEST_NAME).read_text())["files"]) == 3
+    assert list(statuses(port_tree(tree, out, "hip", jobs=1)).values()).count(UP_TO_DATE) == 3

@@ -85,6 +85,8 @@ def golden() -> None:
 @_guarded
 def record(paths, case_glob, nvcc, store, jobs, sanitize, build_dir) -> None:
     """Run the kernels of PATHS (default: porter's corpus) on this GPU and store their outputs."""
+    from rich.markup import escape
+
     from porter.golden.record import Recorder, selected_cases
     from porter.golden.toolchain import find_gpu, find_nvcc
 
@@ -93,17 +95,19 @@ def record(paths, case_glob, nvcc, store, jobs, sanitize, build_dir) -> None:
     total = sum(len(selected_cases(s, case_glob)) for s in specs)
     if not total:
         raise GoldenError(f"no case matches {case_glob!r}")
-    build = build_dir or Path(tempfile.mkdtemp(prefix="porter-golden-"))
-    recorder = Recorder(toolchain, gpu, store, build, sanitize)
     console = _console()
     console.print(f"recording {total} cases of {len(specs)} kernels on {gpu.name} "
-                  f"(driver {gpu.driver_version}, nvcc {toolchain.nvcc_version})")
-    outcomes = _record_with_progress(recorder, specs, case_glob, jobs, total, console)
+                  f"(driver {gpu.driver_version}, nvcc {toolchain.nvcc_version})", highlight=False)
+    with tempfile.TemporaryDirectory(prefix="porter-golden-") as scratch:
+        recorder = Recorder(toolchain, gpu, build_dir or Path(scratch), store, sanitize)
+        outcomes = _record_with_progress(recorder, specs, case_glob, jobs, total, console)
     failed = [o for o in outcomes if o.status != "recorded"]
     for outcome in failed:
-        console.print(f"[red]failed[/red] {outcome.kernel}/{outcome.case}: {outcome.message}",
-                      highlight=False, markup=True)
-    console.print(f"{len(outcomes) - len(failed)} recorded, {len(failed)} failed")
+        console.print(f"[red]failed[/red] {outcome.kernel}/{outcome.case}: {escape(outcome.message)}",
+                      highlight=False)
+    stores = sorted({str(recorder.store_for(spec)) for spec in specs})
+    console.print(f"{len(outcomes) - len(failed)} recorded, {len(failed)} failed; "
+                  f"goldens in {', '.join(stores)}", highlight=False)
     if failed:
         sys.exit(EXIT_FAILED_CASES)
 

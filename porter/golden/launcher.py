@@ -161,8 +161,7 @@ def generate_launcher(spec: KernelSpec, include: str | None = None) -> str:
         "",
         f'#include "{_c_string(path)}"',
         PRELUDE,
-        f"constexpr unsigned BUFFERS = {len(spec.buffers)}, SCALARS = {len(spec.scalars)}, "
-        f"LAUNCHES = {len(spec.launches)};",
+        _counts(spec),
         "",
     ]
     for index, signature in enumerate(signatures):
@@ -173,6 +172,11 @@ def generate_launcher(spec: KernelSpec, include: str | None = None) -> str:
     lines.append(f"static const char* const LAUNCH_NAMES[] = {{{names}}};")
     lines.append(MAIN)
     return "\n".join(lines)
+
+
+def _counts(spec: KernelSpec) -> str:
+    return (f"constexpr unsigned BUFFERS = {len(spec.buffers)}, SCALARS = {len(spec.scalars)}, "
+            f"LAUNCHES = {len(spec.launches)};")
 
 
 def _launch_function(spec: KernelSpec, index: int, signature: KernelSignature) -> list[str]:

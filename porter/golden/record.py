@@ -56,8 +56,8 @@ class Outcome:
 class Recorder:
     toolchain: Toolchain
     gpu: Gpu
+    build_dir: Path  # generated launchers, executables and plans go here
     store: Path | None = None  # None: each spec's default store
-    build_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="porter-golden-")))
     sanitize: str | None = None  # a compute-sanitizer tool: memcheck, racecheck, synccheck, initcheck
     device_info: dict = field(default_factory=dict)
 
@@ -88,6 +88,7 @@ class Recorder:
         return Outcome(spec.name, case.name, "recorded", "", path)
 
     def _run(self, binary: Path, resolved: ResolvedCase, inputs: dict) -> dict[str, np.ndarray]:
+        self.build_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.build_dir) as folder:
             plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
             plan.write_bytes(encode_plan(resolved, inputs))
@@ -159,7 +160,7 @@ def _try_compile(recorder: Recorder, spec: KernelSpec) -> tuple[Path, str] | Gol
 
 def _execute(command: list[str]) -> None:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise GoldenError(f"the launcher ran longer than {RUN_TIMEOUT_S} s") from None
     if result.returncode != 0:
@@ -170,7 +171,7 @@ def _execute(command: list[str]) -> None:
 def _device_info(binary: Path) -> dict:
     """What the CUDA runtime says about the GPU (the launcher's --info)."""
     try:
-        result = subprocess.run([str(binary), "--info"], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([str(binary), "--info"], check=False, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return {}
     pairs = (line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)

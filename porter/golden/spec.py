@@ -283,7 +283,7 @@ def _check_names(spec: KernelSpec, where: str) -> None:
                 raise SpecError(f"{where}: {kind}.{item.name}", "not a valid identifier")
     clash = {b.name for b in spec.buffers} & {s.name for s in spec.scalars}
     if clash:
-        raise SpecError(f"{where}: scalars.{sorted(clash)[0]}", "is also a buffer's name")
+        raise SpecError(f"{where}: scalars.{min(clash)}", "is also a buffer's name")
     seen: set[str] = set()
     for index, case in enumerate(spec.cases):
         if case.name in seen:

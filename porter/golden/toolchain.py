@@ -53,7 +53,7 @@ def _nvcc_candidates() -> list[str | None]:
 
 def nvcc_version(nvcc: Path) -> str:
     try:
-        text = subprocess.run([str(nvcc), "--version"], capture_output=True, text=True, timeout=60).stdout
+        text = subprocess.run([str(nvcc), "--version"], check=False, capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ToolchainError(f"cannot run {nvcc} --version: {error}") from None
     match = re.search(r"V(\d+\.\d+\.\d+)", text) or re.search(r"release (\d+\.\d+)", text)
@@ -68,7 +68,7 @@ def find_gpu() -> Gpu:
                              "record goldens on a machine with an NVIDIA GPU and its driver")
     query = [smi, "--query-gpu=name,driver_version,compute_cap", "--format=csv,noheader"]
     try:
-        result = subprocess.run(query, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(query, check=False, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ToolchainError(f"nvidia-smi failed: {error}") from None
     lines = [line for line in result.stdout.splitlines() if line.strip()]
@@ -116,7 +116,7 @@ def compile_object(toolchain: Toolchain, source: Path, output: Path, arch: str =
 
 def _run_compiler(command: list[str]) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
+        return subprocess.run(command, check=False, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise ToolchainError(f"nvcc took longer than {COMPILE_TIMEOUT_S} s: {' '.join(command)}") from None
     except OSError as error:

@@ -1,6 +1,7 @@
 """Check a spec against itself and its CUDA source, so that whatever loads can be recorded.
 
-* every expression evaluates, for every case (grid, block, shared bytes, shapes, scalars, init);
+* every expression evaluates, for every case (grid, block, shared bytes, shapes, scalars, init),
+  and init ranges make sense (low < high, randint values fit the dtype);
 * every launch names a ``__global__`` kernel of the source, with one argument per parameter;
 * pointer parameters get buffers of the matching dtype, scalar parameters get scalars whose
   values the C type can hold;
@@ -9,9 +10,11 @@
 
 from __future__ import annotations
 
-from porter.golden.dtypes import POINTER_ELEMENTS, SCALAR_TYPES
+import numpy as np
+
+from porter.golden.dtypes import DTYPES, POINTER_ELEMENTS, SCALAR_TYPES
 from porter.golden.errors import SpecError
-from porter.golden.model import KernelSpec, ResolvedCase
+from porter.golden.model import KernelSpec, ResolvedBuffer, ResolvedCase
 from porter.golden.resolve import resolve_case
 from porter.golden.signature import KernelSignature, Param, kernel_signatures
 
@@ -19,6 +22,9 @@ from porter.golden.signature import KernelSignature, Param, kernel_signatures
 def validate(spec: KernelSpec, *, check_source: bool = True) -> list[ResolvedCase]:
     """Raise SpecError for the first problem; return every case resolved."""
     resolved = [resolve_case(spec, case) for case in spec.cases]
+    for case in resolved:
+        for buffer in case.buffers:
+            _check_init(spec, case, buffer)
     if check_source:
         signatures = launch_signatures(spec)
         for index, signature in enumerate(signatures):
@@ -107,6 +113,22 @@ def _check_scalar(spec: KernelSpec, param: Param, arg: str, case: ResolvedCase, 
                         f"{param.element} is an integer type", "use // for integer division")
     if not kind.low <= value <= kind.high:
         raise SpecError(where, f"case {case.case!r}: {value} does not fit in {param.element}")
+
+
+def _check_init(spec: KernelSpec, case: ResolvedCase, buffer: ResolvedBuffer) -> None:
+    where = f"{spec.path}: buffers.{buffer.name}"
+    params = dict(buffer.init.params)
+    kind = buffer.init.kind
+    if kind in ("randint", "offsets", "uniform") and not params["low"] < params["high"]:
+        raise SpecError(where, f"case {case.case!r}: init = {kind!r} needs low < high, "
+                        f"got {params['low']} and {params['high']}")
+    if kind in ("normal", "edge") and params["std"] < 0:
+        raise SpecError(f"{where}.std", f"case {case.case!r}: std must be >= 0")
+    if kind == "randint" and not DTYPES[buffer.dtype].is_float:
+        info = np.iinfo(DTYPES[buffer.dtype].numpy)
+        if params["low"] < info.min or params["high"] - 1 > info.max:
+            raise SpecError(where, f"case {case.case!r}: randint [{params['low']}, {params['high']}) "
+                            f"does not fit in {buffer.dtype}")
 
 
 def _check_usage(spec: KernelSpec) -> None:

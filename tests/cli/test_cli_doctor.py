@@ -9,7 +9,7 @@ from tests.cli.trees import run_porter
 
 TOP_KEYS = {"porter", "python", "platform", "tools", "packages", "hip_gate", "gpus", "checks"}
 CHECKS = ["hip translation", "hip compile gate", "hip run on NVIDIA GPU", "triton interpreter", "triton GPU",
-          "pallas interpreter", "pallas GPU", "nki"]
+          "pallas interpreter", "pallas GPU", "nki (porter's model)"]
 
 
 def test_json_has_the_documented_keys(capsys, monkeypatch):

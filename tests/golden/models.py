@@ -8,6 +8,8 @@ The test in test_models.py compares them with the outputs recorded on a GPU.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 f32, f64 = np.float32, np.float64
@@ -252,7 +254,7 @@ def _jacobi_2d(i, v):
 
 def _conv2d_3x3(i, v):
     image, weights = i["image"].astype(f64), i["filter"].astype(f64)
-    c_in, h, w = image.shape
+    h, w = image.shape[1:]
     padded = np.pad(image, ((0, 0), (1, 1), (1, 1)))
     out = np.zeros((weights.shape[0], h, w)) + i["bias"][:, None, None]
     for dy in range(3):
@@ -303,7 +305,7 @@ def _embedding_gather(i, v):
 
 def _spmv_csr(i, v):
     row_ptr = i["row_ptr"]
-    y = [np.dot(i["values"][a:b].astype(f64), i["x"][i["col_idx"][a:b]]) for a, b in zip(row_ptr[:-1], row_ptr[1:])]
+    y = [np.dot(i["values"][a:b].astype(f64), i["x"][i["col_idx"][a:b]]) for a, b in itertools.pairwise(row_ptr)]
     return {"y": np.array(y)}
 
 
