@@ -70,14 +70,23 @@ class Diagnostic:
         return "\n".join(lines)
 
 
+#: Excerpts show at most this many characters of a line, around the diagnostic's column.
+EXCERPT_WIDTH = 120
+
+
 def _excerpt(text: str, span: Span) -> list[str]:
     source_lines = text.splitlines()
     if not 1 <= span.line <= len(source_lines):
         return []
     line = source_lines[span.line - 1]
     width = span.end_col - span.col if span.end_line == span.line else len(line) - span.col + 1
+    start = max(0, min(span.col - 1 - EXCERPT_WIDTH // 3, len(line) - EXCERPT_WIDTH))
+    shown = line[start:start + EXCERPT_WIDTH]
+    prefix, suffix = ("..." if start else ""), ("..." if start + EXCERPT_WIDTH < len(line) else "")
+    caret_at = len(prefix) + span.col - 1 - start
+    caret = "^" * max(1, min(width, len(shown) - (span.col - 1 - start)))
     gutter = f"{span.line:>5} | "
-    return [gutter + line, " " * (len(gutter) + span.col - 1) + "^" * max(1, width)]
+    return [gutter + prefix + shown + suffix, " " * (len(gutter) + caret_at) + caret]
 
 
 @cache

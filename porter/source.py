@@ -77,11 +77,10 @@ _PATH_SUFFIXES = (".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".in
 
 
 def _looks_like_path(text: str) -> bool:
-    if "\n" in text or len(text) > 4096:
+    """One line without C punctuation is a path (existing or not, so a typo gets "no such file")."""
+    if "\n" in text or len(text) > 4096 or not text.strip():
         return False
-    if os.path.exists(text):
-        return True
-    return text.endswith(_PATH_SUFFIXES) and " " not in text.strip()
+    return os.path.exists(text) or not any(c in text for c in ";{}()#<>=")
 
 
 def read_source_file(path: Path) -> SourceFile:

@@ -35,3 +35,13 @@ def test_json_has_the_fields_tools_rely_on():
     data = make("P0101", "m", source.span(0, 1)).to_json()
     assert {"id", "severity", "message", "span", "hint", "title"} <= set(data)
     assert data["severity"] == "warning" and data["span"]["line"] == 1
+
+
+def test_long_lines_are_clipped_around_the_column():
+    line = "x" * 3000 + "BAD" + "y" * 3000
+    source = SourceFile("k.cu", line + "\n")
+    start = line.index("BAD")
+    text = make("P0101", "m", source.span(start, start + 3)).render(source.text)
+    excerpt, caret = text.splitlines()[1:3]
+    assert len(excerpt) < 140 and "BAD" in excerpt
+    assert excerpt.index("BAD") == caret.index("^") and caret.count("^") == 3

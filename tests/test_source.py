@@ -41,3 +41,11 @@ def test_binary_and_non_utf8(tmp_path):
     with pytest.raises(InputError) as raised:
         read_source_file(latin)
     assert raised.value.diag_id == "P0006" and ":1:" in raised.value.message
+
+
+def test_missing_paths_are_reported_as_missing_not_parsed_as_code(tmp_path):
+    for text in (str(tmp_path / "my kernels" / "missing kernel.cu"), "kernels/missing"):
+        with pytest.raises(InputError) as raised:
+            load_source(text)
+        assert raised.value.diag_id == "P0001"
+    assert load_source("__global__ void k();").name == "<string>"
