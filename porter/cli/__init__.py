@@ -14,6 +14,9 @@ COMMANDS = {
     "port": "porter.cli.port:port",
     "doctor": "porter.cli.doctor:doctor",
     "golden": "porter.cli.golden:golden",
+    "check": "porter.cli.check:check",
+    "ir": "porter.cli.ir:ir",
+    "analyze": "porter.cli.analyze:analyze",
 }
 
 

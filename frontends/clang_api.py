@@ -1,0 +1,131 @@
+"""The libclang C functions porter needs beyond ``clang.cindex``'s Python API (LLVM 17+).
+
+``clang.cindex`` 18 has no wrapper for a binary or unary operator's kind, a variable's
+initializer, a token's spelling location or constant evaluation; libclang.so exports them, and
+they are bound here with ctypes, once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from functools import cache
+
+
+@cache
+def cindex():
+    import clang.cindex as ci  # the optional dependency: porter[ir]
+
+    lib = ci.conf.lib
+    _bind(lib, "clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int)
+    _bind(lib, "clang_getCursorUnaryOperatorKind", [ci.Cursor], ctypes.c_int)
+    _bind(lib, "clang_getBinaryOperatorKindSpelling", [ctypes.c_int], ci._CXString,
+          ci._CXString.from_result)
+    _bind(lib, "clang_Cursor_getVarDeclInitializer", [ci.Cursor], ci.Cursor, ci.Cursor.from_result)
+    _bind(lib, "clang_getSpellingLocation",
+          [ci.SourceLocation, ctypes.POINTER(ci.c_object_p), ctypes.POINTER(ctypes.c_uint),
+           ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(ctypes.c_uint)], None)
+    _bind(lib, "clang_Cursor_Evaluate", [ci.Cursor], ctypes.c_void_p)
+    _bind(lib, "clang_EvalResult_getKind", [ctypes.c_void_p], ctypes.c_int)
+    _bind(lib, "clang_EvalResult_getAsLongLong", [ctypes.c_void_p], ctypes.c_longlong)
+    _bind(lib, "clang_EvalResult_isUnsignedInt", [ctypes.c_void_p], ctypes.c_uint)
+    _bind(lib, "clang_EvalResult_getAsUnsigned", [ctypes.c_void_p], ctypes.c_ulonglong)
+    _bind(lib, "clang_EvalResult_getAsDouble", [ctypes.c_void_p], ctypes.c_double)
+    _bind(lib, "clang_EvalResult_dispose", [ctypes.c_void_p], None)
+    return ci
+
+
+def _bind(lib, name: str, argtypes, restype, errcheck=None) -> None:
+    function = getattr(lib, name)
+    function.argtypes = argtypes
+    function.restype = restype
+    if errcheck is not None:
+        function.errcheck = errcheck
+
+
+@cache
+def index():
+    import atexit
+
+    # free it while clang.cindex is still loaded (at interpreter exit its globals are gone)
+    atexit.register(index.cache_clear)
+    return cindex().Index.create()
+
+
+#: clang's UnaryOperatorKind values (clang-c/Index.h, CXUnaryOperatorKind).
+UNARY_KINDS = {1: "post++", 2: "post--", 3: "pre++", 4: "pre--", 5: "&", 6: "*", 7: "+", 8: "-",
+               9: "~", 10: "!"}
+
+
+def binary_op(cursor) -> str:
+    lib = cindex().conf.lib
+    return lib.clang_getBinaryOperatorKindSpelling(lib.clang_getCursorBinaryOperatorKind(cursor))
+
+
+def unary_op(cursor) -> str | None:
+    return UNARY_KINDS.get(cindex().conf.lib.clang_getCursorUnaryOperatorKind(cursor))
+
+
+def var_init(cursor):
+    """A variable declaration's initializer expression, or None."""
+    return cindex().conf.lib.clang_Cursor_getVarDeclInitializer(cursor)
+
+
+def spelling_offset(location) -> tuple[str | None, int]:
+    """(file name, byte offset) of ``location``'s token (libclang gives the expansion site for a
+    token from a macro, so callers check that a literal is really there)."""
+    ci = cindex()
+    file = ci.c_object_p()
+    line, column, offset = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    ci.conf.lib.clang_getSpellingLocation(location, ctypes.byref(file), ctypes.byref(line),
+                                          ctypes.byref(column), ctypes.byref(offset))
+    if not file:
+        return None, offset.value
+    name = ci.conf.lib.clang_getFileName(ci.File(file))
+    return str(name), offset.value
+
+
+def evaluate(cursor) -> int | float | None:
+    """clang's value of a constant expression (an integer or a floating value), or None."""
+    lib = cindex().conf.lib
+    result = lib.clang_Cursor_Evaluate(cursor)
+    if not result:
+        return None
+    try:
+        kind = lib.clang_EvalResult_getKind(result)
+        if kind == 2:  # CXEval_Float
+            return lib.clang_EvalResult_getAsDouble(result)
+        if kind != 1:  # CXEval_Int
+            return None
+        if lib.clang_EvalResult_isUnsignedInt(result):
+            return lib.clang_EvalResult_getAsUnsigned(result)
+        return lib.clang_EvalResult_getAsLongLong(result)
+    finally:
+        lib.clang_EvalResult_dispose(result)
+
+
+def evaluate_int(cursor) -> int | None:
+    """clang's value of an integer constant expression, or None."""
+    value = evaluate(cursor)
+    return value if isinstance(value, int) else None
+
+
+def file_key(file) -> int:
+    """A stable key for a libclang file handle (comparing names costs a C call each time)."""
+    return ctypes.cast(file.obj, ctypes.c_void_p).value or 0
+
+
+def callee_ref(cursor):
+    """The DECL_REF_EXPR / OVERLOADED_DECL_REF / MEMBER_REF_EXPR naming a call's callee."""
+    node = cursor
+    while node is not None:
+        kind = node.kind.name
+        if kind in ("DECL_REF_EXPR", "OVERLOADED_DECL_REF", "MEMBER_REF_EXPR"):
+            if kind == "DECL_REF_EXPR" and not node.spelling:
+                inner = next(iter(node.get_children()), None)
+                if inner is not None and inner.kind.name == "OVERLOADED_DECL_REF":
+                    return inner
+            return node
+        if kind not in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+            return None
+        node = next(iter(node.get_children()), None)
+    return None

@@ -1,0 +1,72 @@
+"""``build_ir``: CUDA source -> IR module, choosing the frontend.
+
+``frontend="auto"`` (the default) parses with libclang and, for each function in which clang
+reported errors (a missing header's declarations, code clang rejects), takes tree-sitter's IR of
+that function instead, with a note; without libclang it uses tree-sitter throughout.
+"""
+
+from __future__ import annotations
+
+import os
+
+from porter.frontends import clang_ir, ts_ir
+
+from porter import diagnostics
+from porter.ir.module import Module
+from porter.source import SourceFile, load_source
+
+FRONTENDS = ("auto", "clang", "treesitter")
+
+
+def build_ir(source: str | os.PathLike | SourceFile, frontend: str = "auto") -> Module:
+    """The IR module of ``source`` (a path, CUDA text or a SourceFile)."""
+    if frontend not in FRONTENDS:
+        raise ValueError(f"unknown frontend {frontend!r}; porter has: {', '.join(FRONTENDS)}")
+    loaded = source if isinstance(source, SourceFile) else load_source(source)
+    if frontend == "treesitter":
+        return ts_ir.build_module(loaded)
+    if not clang_ir.available():
+        module = ts_ir.build_module(loaded)
+        note = diagnostics.make("P0306", "libclang is not installed; porter used tree-sitter")
+        return module.replace(diagnostics=(note, *module.diagnostics))
+    try:
+        module, errors = clang_ir.build_with_errors(loaded)
+    except clang_ir.ClangUnavailable as error:
+        module = ts_ir.build_module(loaded)
+        note = diagnostics.make("P0304", str(error))
+        return module.replace(diagnostics=(note, *module.diagnostics))
+    if frontend == "clang" or not errors:
+        return module
+    return _patch_with_treesitter(module, errors, loaded)
+
+
+def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source: SourceFile) -> Module:
+    """Functions clang reported errors in, replaced by tree-sitter's IR of them."""
+    broken = {f for f in module.functions
+              if any(f.span.start <= offset < f.span.end for offset, _ in errors)}
+    if not broken:
+        return module
+    fallback = ts_ir.build_module(source)
+    by_place = {(f.name, f.template_args, f.span.start): f for f in fallback.functions}
+    functions = []
+    notes = []
+    have = {(f.name, f.template_args, f.span.start) for f in module.functions}
+    missing = [f for f in fallback.functions if (f.name, f.template_args, f.span.start) not in have
+               and any(f.span.start <= offset < f.span.end for offset, _ in errors)]
+    for fn in module.functions:
+        replacement = by_place.get((fn.name, fn.template_args, fn.span.start)) if fn in broken else None
+        if replacement is None:
+            functions.append(fn)
+            continue
+        functions.append(replacement)
+        first = next(msg for offset, msg in errors if fn.span.start <= offset < fn.span.end)
+        notes.append(diagnostics.make("P0304", f"libclang could not parse {fn.full_name} ({first}); "
+                                      "porter used tree-sitter for it", fn.span))
+    functions.extend(missing)
+    ts_diags = tuple(d for d in fallback.diagnostics
+                     if d.span is not None and any(f.span.start <= d.span.start < f.span.end
+                                                   for f in functions if f in set(by_place.values())))
+    kept = tuple(d for d in module.diagnostics
+                 if d.span is None or not any(f.span.start <= d.span.start < f.span.end for f in broken))
+    return module.replace(frontend="clang+treesitter", functions=tuple(functions),
+                          diagnostics=kept + tuple(notes) + ts_diags)
