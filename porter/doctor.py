@@ -261,7 +261,7 @@ def available_checks(tools: dict[str, Probe], packages: dict[str, Probe], hip_ga
                                 for arch, r in hip_gate.items())
     checks.append(Check("hip compile gate", bool(passing) or (not gate and tools["hipcc"].found), gate_detail))
     backends, hip_on_nvidia = porter_parts()
-    checks.append(_needs("hip run on NVIDIA GPU", [("porter's HIP-on-NVIDIA header (not built yet)", hip_on_nvidia),
+    checks.append(_needs("hip run on NVIDIA GPU", [("porter's HIP-on-NVIDIA headers (backends/hip/nvidia)", hip_on_nvidia),
                                                    ("nvcc", tools["nvcc"].found), ("an NVIDIA GPU", bool(nvidia))]))
     triton = [("porter's triton backend (not built yet)", "triton" in backends),
               ("triton", packages["triton"].found), ("torch", packages["torch"].found)]
@@ -282,8 +282,9 @@ def available_checks(tools: dict[str, Probe], packages: dict[str, Probe], hip_ga
 def porter_parts() -> tuple[set[str], bool]:
     """porter's own pieces a check needs: its backends, and the header that runs HIP on NVIDIA."""
     from porter.backends.base import available_backends
+    from porter.check.hip import NVIDIA_HEADERS
 
-    hip_on_nvidia = (Path(__file__).resolve().parents[1] / "backends" / "hip" / "nvidia").is_dir()
+    hip_on_nvidia = (NVIDIA_HEADERS / "hip" / "hip_runtime.h").is_file()
     return set(available_backends()), hip_on_nvidia
 
 

@@ -32,6 +32,7 @@ def rename(ctx: RewriteContext) -> None:
     unsupported = porter_table()["unsupported"]
     macros = porter_table()["cuda_macros"]
     declared = _declared_names(ctx.regions)
+    version_gaps = unsupported_in_version(ctx)  # reported by check_version_gaps; left as written
     libraries_seen: dict[str, tuple[Region, Node]] = {}
     for region in ctx.regions:
         for leaf in iter_name_leaves(region.root):
@@ -43,6 +44,8 @@ def rename(ctx: RewriteContext) -> None:
                 continue
             if name in macros:
                 _cuda_macro(ctx, region, leaf, name, macros[name])
+                continue
+            if name in version_gaps:
                 continue
             if name in unsupported and name not in declared:
                 ctx.report("P0230", f"`{name}` has no HIP equivalent: {unsupported[name]}", region, leaf)

@@ -88,19 +88,10 @@ class Recorder:
         return Outcome(spec.name, case.name, "recorded", "", path)
 
     def _run(self, binary: Path, resolved: ResolvedCase, inputs: dict) -> dict[str, np.ndarray]:
-        self.build_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.build_dir) as folder:
-            plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
-            plan.write_bytes(encode_plan(resolved, inputs))
-            command = [str(binary), str(plan), str(output)]
-            if self.sanitize:
-                sanitizer = str(find_sanitizer(self.toolchain))
-                command = [sanitizer, "--tool", self.sanitize, "--error-exitcode", "9", *command]
-            _execute(command)
-            try:
-                return decode_output(output.read_bytes(), resolved, inputs)
-            except (OSError, PlanFormatError) as error:
-                raise GoldenError(f"bad launcher output: {error}") from None
+        wrapper = []
+        if self.sanitize:
+            wrapper = [str(find_sanitizer(self.toolchain)), "--tool", self.sanitize, "--error-exitcode", "9"]
+        return run_launcher(binary, resolved, inputs, self.build_dir, wrapper)
 
     def _provenance(self, spec: KernelSpec, resolved: ResolvedCase, inputs: dict, arch: str) -> dict:
         return {
@@ -121,6 +112,20 @@ class Recorder:
             "numpy_version": np.__version__,
             "python_version": platform.python_version(),
         }
+
+
+def run_launcher(binary: Path, resolved: ResolvedCase, inputs: dict, build_dir: Path,
+                 wrapper: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Run a compiled launcher on one case: every buffer as the kernels left it. GoldenError on failure."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=build_dir) as folder:
+        plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
+        plan.write_bytes(encode_plan(resolved, inputs))
+        _execute([*(wrapper or []), str(binary), str(plan), str(output)])
+        try:
+            return decode_output(output.read_bytes(), resolved, inputs)
+        except (OSError, PlanFormatError) as error:
+            raise GoldenError(f"bad launcher output: {error}") from None
 
 
 def record_all(recorder: Recorder, specs: Iterable[KernelSpec], case_glob: str | None = None,

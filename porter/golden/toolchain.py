@@ -89,14 +89,15 @@ def find_sanitizer(toolchain: Toolchain) -> Path:
     return Path(found)
 
 
-def compile_program(toolchain: Toolchain, source: Path, output: Path, gpu: Gpu | None) -> str:
+def compile_program(toolchain: Toolchain, source: Path, output: Path, gpu: Gpu | None,
+                    extra_flags: tuple[str, ...] = ()) -> str:
     """Compile ``source`` into the executable ``output``; return the -arch value that worked."""
     errors = []
     for choice in ARCH_CHOICES:
         if "{cc}" in choice and (gpu is None or not gpu.sm.isdigit()):
             continue
         arch = choice.format(cc=gpu.sm if gpu else "")
-        command = [str(toolchain.nvcc), *NVCC_FLAGS, f"-arch={arch}", "-o", str(output), str(source)]
+        command = [str(toolchain.nvcc), *NVCC_FLAGS, *extra_flags, f"-arch={arch}", "-o", str(output), str(source)]
         result = _run_compiler(command)
         if result.returncode == 0:
             return arch

@@ -14,7 +14,7 @@
 __global__ void f32_to_bf16(const float* __restrict__ in, hip_bfloat16* __restrict__ out, int n)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) out[i] = __float2bfloat16_rn(in[i]);
+    if (i < n) out[i] = hip_bfloat16(in[i]);
 }
 
 // y[r] = sum_c W[r, c] * x[c], W and x in bf16, accumulation in fp32.
@@ -24,8 +24,8 @@ __global__ void gemv_bf16(const hip_bfloat16* __restrict__ W, const hip_bfloat16
 {
     int r = blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= rows) return;
-    const __hip_bfloat162* w2 = reinterpret_cast<const __hip_bfloat162*>(W + (size_t)r * cols);
-    const __hip_bfloat162* x2 = reinterpret_cast<const __hip_bfloat162*>(x);
+    const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(W + (size_t)r * cols);
+    const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(x);
     float acc = 0.0f;
     for (int c = 0; c < cols / 2; ++c) {
         float2 p = __bfloat1622float2(__hmul2(w2[c], x2[c]));
@@ -35,13 +35,13 @@ __global__ void gemv_bf16(const hip_bfloat16* __restrict__ W, const hip_bfloat16
 }
 
 // Bias + scale in packed bf16 arithmetic.
-__global__ void bias_scale_bf16x2(__hip_bfloat162* __restrict__ v, hip_bfloat16 bias, float scale, int n2)
+__global__ void bias_scale_bf16x2(__nv_bfloat162* __restrict__ v, hip_bfloat16 bias, float scale, int n2)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n2) return;
-    __hip_bfloat162 s2 = __floats2bfloat162_rn(scale, scale);
-    __hip_bfloat162 b2 = __halves2bfloat162(bias, bias);
-    __hip_bfloat162 r = __hfma2(v[i], s2, b2);
+    __nv_bfloat162 s2 = __floats2bfloat162_rn(scale, scale);
+    __nv_bfloat162 b2 = __halves2bfloat162(bias, bias);
+    __nv_bfloat162 r = __hfma2(v[i], s2, b2);
     hip_bfloat16 lo = __low2bfloat16(r);
     hip_bfloat16 hi = __high2bfloat16(r);
     float check = float(__hadd(lo, hi));
@@ -68,7 +68,7 @@ int main()
     const int total = rows * cols;
     hipLaunchKernelGGL(f32_to_bf16, dim3((total + 255) / 256), dim3(256), 0, 0, d_wf, d_w, total);
     hipLaunchKernelGGL(f32_to_bf16, dim3((cols + 255) / 256), dim3(256), 0, 0, d_xf, d_x, cols);
-    hipLaunchKernelGGL(bias_scale_bf16x2, dim3((cols / 2 + 127) / 128), dim3(128), 0, 0, reinterpret_cast<__hip_bfloat162*>(d_x),
+    hipLaunchKernelGGL(bias_scale_bf16x2, dim3((cols / 2 + 127) / 128), dim3(128), 0, 0, reinterpret_cast<__nv_bfloat162*>(d_x),
                                                         hip_bfloat16(0.0f), 1.0f, cols / 2);
     hipLaunchKernelGGL(gemv_bf16, dim3((rows + 127) / 128), dim3(128), 0, 0, d_w, d_x, d_y, rows, cols);
     hipError_t err = hipDeviceSynchronize();

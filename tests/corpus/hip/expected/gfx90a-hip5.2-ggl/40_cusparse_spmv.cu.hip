@@ -26,7 +26,7 @@
     do {                                                                     \
         hipsparseStatus_t st = (x);                                           \
         if (st != HIPSPARSE_STATUS_SUCCESS) {                                 \
-            printf("cuSPARSE error: %s (line %d)\n", hipsparseGetErrorString(st), __LINE__); \
+            printf("cuSPARSE error: %s (line %d)\n", cusparseGetErrorString(st), __LINE__); \
             return EXIT_FAILURE;                                             \
         }                                                                    \
     } while (0)

@@ -1,0 +1,65 @@
+"""Drive the checks: find the kernel specs, refuse stale goldens, ask each backend's checker."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from porter.check.machine import Machine
+from porter.check.records import ERROR, CheckRecord
+from porter.golden.record import selected_cases
+from porter.golden.spec import discover, load_spec
+from porter.golden.store import default_store, entry_for, load
+
+#: backend -> "module:class" of its checker. Backends without a checker are not checkable yet.
+CHECKERS = {"hip": "porter.check.hip:HipChecker"}
+DEFAULT_PATHS = (Path(__file__).resolve().parents[2] / "golden" / "kernels",)
+
+
+def checker_for(backend: str, machine: Machine):
+    module_name, class_name = CHECKERS[backend].split(":")
+    return getattr(importlib.import_module(module_name), class_name)(machine)
+
+
+def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_glob: str | None = None,
+          machine: Machine | None = None, store: Path | None = None,
+          on_records: Callable[[list[CheckRecord]], None] | None = None) -> list[CheckRecord]:
+    """Check every selected case of every spec under ``paths`` on every backend; records as data."""
+    machine = machine or Machine(Path.cwd() / ".porter-check")
+    checkers = [checker_for(b, machine) for b in backends]
+    for tool in ("hipcc", "nvcc", "gpu"):  # find the tools once, before the worker threads
+        getattr(machine, tool)
+    specs = [load_spec(p) for p in discover(list(paths) or DEFAULT_PATHS)]
+    specs = [s for s in specs if selected_cases(s, case_glob)]
+
+    def one_kernel(spec) -> list[CheckRecord]:
+        fresh, problems = _goldens(spec, selected_cases(spec, case_glob), store or default_store(spec.path))
+        produced = [CheckRecord(f"{spec.name}/{case}", c.name, "golden", ERROR, why)
+                    for case, why in problems for c in checkers]
+        for checker in checkers if fresh else ():
+            produced += checker.check_kernel(spec, fresh)
+        return produced
+
+    records: list[CheckRecord] = []
+    # Kernels are independent: compile and run several at once (each run is its own process).
+    with ThreadPoolExecutor(max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
+        for produced in pool.map(one_kernel, specs):
+            records += produced
+            if on_records is not None:
+                on_records(produced)
+    return records
+
+
+def _goldens(spec, cases, store: Path):
+    fresh, problems = [], []
+    for case in cases:
+        entry = entry_for(spec, case, store)
+        if entry.status != "fresh":
+            problems.append((case.name, f"golden is {entry.status}" + (f": {entry.reason}" if entry.reason else "")
+                             + " (record it again: porter golden record)"))
+            continue
+        fresh.append((case, load(store, spec.name, case.name)))
+    return fresh, problems

@@ -1,0 +1,83 @@
+"""``porter check [PATHS] [--backend B ...] [--case GLOB] [--format table|json|junit]``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from porter.atomic import write_text_atomic
+from porter.check import formats
+from porter.check.machine import Machine
+from porter.check.records import FAILING
+from porter.check.run import CHECKERS, check as run_checks
+from porter.golden.errors import GoldenError
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--backend", "backends", multiple=True, type=click.Choice(sorted(CHECKERS)),
+              help="Backend to check (repeatable; default: every backend porter can check).")
+@click.option("--case", "case_glob", default=None, metavar="GLOB",
+              help="Only cases whose name or KERNEL/CASE matches, e.g. 'softmax*/*' or '*/n1000'.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "junit"]), default="table",
+              show_default=True, help="How to report.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the report to this file (default: stdout).")
+@click.option("--json", "json_copy", type=click.Path(path_type=Path), default=None,
+              help="Also write the JSON report to this file (whatever --format is).")
+@click.option("--build-dir", type=click.Path(path_type=Path), default=Path(".porter-check"), show_default=True,
+              help="Where ports, launchers and binaries are built.")
+@click.option("--nvcc", default=None, metavar="PATH", help="The nvcc to build GPU runs with.")
+def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | None, output_format: str,
+          output: Path | None, json_copy: Path | None, build_dir: Path, nvcc: str | None) -> None:
+    """Check ports against the golden outputs recorded from the original CUDA.
+
+    PATHS are kernel specs (NAME.toml beside NAME.cu) or folders of them; the default is porter's
+    own golden corpus. For each case and backend, porter translates the kernel, runs every check
+    this machine can (HIP: the AMD compile gate for gfx90a and gfx1100; on an NVIDIA GPU, a real
+    run of the port) and compares with the golden within per-dtype tolerances.
+
+    \b
+    Statuses: pass; fail (the worst element and why); unsupported (porter reported a diagnostic
+    for the kernel); unavailable (this machine lacks a tool, named in the detail: never counted as
+    a pass); error (the golden is stale or missing).
+    Exit code: 1 if any check failed or any golden is stale, else 0.
+    """
+    machine = Machine(build_dir, nvcc)
+    console = Console(stderr=True)
+    try:
+        with console.status("checking...") if output_format == "table" and console.is_terminal else _nothing():
+            records = run_checks(paths, backends or tuple(CHECKERS), case_glob, machine)
+    except GoldenError as error:
+        raise click.ClickException(error.message + (f"\n  = hint: {error.hint}" if error.hint else ""))
+    if not records:
+        raise click.ClickException("no cases matched")
+    machine_info = {"gpu": machine.gpu.name if machine.gpu else None, "unavailable": machine.missing}
+    if output_format == "table":
+        text = None
+        terminal = Console()
+        Console(width=None if terminal.is_terminal else 200).print(formats.table(records))
+    elif output_format == "json":
+        text = formats.to_json(records, machine_info)
+    else:
+        text = formats.to_junit(records)
+    if json_copy is not None:
+        write_text_atomic(json_copy, formats.to_json(records, machine_info))
+    if text is not None:
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_text_atomic(output, text)
+    click.echo(formats.summary_line(records), err=True)
+    sys.exit(1 if any(r.status in FAILING for r in records) else 0)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
