@@ -13,3 +13,5 @@ for arch in gfx90a gfx1100; do
   porter port examples --to hip --out "$out/hip-$arch" --hip-version 5.2 --offload-arch "$arch" --force
   python -m porter.backends.hip.gate "$out/hip-$arch" --arch "$arch"
 done
+# Golden parity for every backend porter can check (on this machine: what `porter doctor` lists).
+porter check --format table --json "$out/porter-check.json"
