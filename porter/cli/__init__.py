@@ -15,6 +15,7 @@ COMMANDS = {
     "doctor": "porter.cli.doctor:doctor",
     "golden": "porter.cli.golden:golden",
     "check": "porter.cli.check:check",
+    "optimize": "porter.llm.cli:optimize",
     "ir": "porter.cli.ir:ir",
     "analyze": "porter.cli.analyze:analyze",
 }

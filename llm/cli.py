@@ -1,0 +1,57 @@
+"""``porter optimize FILE --to TARGET --model PROVIDER/NAME``: the LLM rewrite stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from porter.llm.store import MODES
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "target", required=True, type=click.Choice(["triton", "hip", "pallas", "nki"]))
+@click.option("--model", required=True, help="PROVIDER/NAME: openai/gpt-4o, anthropic/claude-sonnet-4-0, "
+              "openai-compatible/NAME (with --base-url)")
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(1, 20))
+@click.option("--candidates", default=3, show_default=True, type=click.IntRange(1, 32), help="per round")
+@click.option("--base-url", help="the API's base URL (a local vLLM: http://localhost:8000/v1)")
+@click.option("--api-key-env", help="name of the environment variable holding the API key (never the key)")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="folder of recorded exchanges")
+@click.option("--mode", type=click.Choice(MODES), default="live", show_default=True)
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the golden spec (default: FILE with .toml)")
+@click.option("--port", "port_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the deterministic port to improve (default: porter translate's)")
+@click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="extra price table")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the JSON report here")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write the kept module here")
+def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, base_url: str | None,
+             api_key_env: str | None, store: Path | None, mode: str, spec: Path | None, port_file: Path | None,
+             prices: Path | None, report: Path | None, output: Path | None) -> None:
+    """Ask a model for faster versions of FILE's port; keep one only if it passes every check.
+
+    \b
+    Examples:
+      porter optimize golden/kernels/saxpy.cu --to triton --model anthropic/claude-sonnet-4-0 --store runs/
+      porter optimize k.cu --to triton --model openai-compatible/qwen --base-url http://localhost:8000/v1
+      porter optimize k.cu --to triton --model openai/gpt-4o --store runs/ --mode replay
+    """
+    from porter.llm import report as reporting
+    from porter.llm.loop import optimize as run
+    from porter.llm.providers import ProviderError
+    from porter.llm.store import ReplayMissError
+
+    from porter.atomic import write_text_atomic
+
+    try:
+        result = run(file, target, model=model, spec=spec, port=port_file.read_text() if port_file else None,
+                     rounds=rounds, candidates=candidates, store=store, mode=mode, base_url=base_url,
+                     api_key_env=api_key_env, prices=prices)
+    except (ProviderError, ReplayMissError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(reporting.render(result), nl=False)
+    if report:
+        write_text_atomic(report, reporting.to_json(result))
+    if output:
+        write_text_atomic(output, result.code)
