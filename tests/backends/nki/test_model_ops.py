@@ -1,0 +1,318 @@
+"""Every instruction and helper of porter's NKI model against numpy written here, independently."""
+
+import numpy as np
+import pytest
+
+from porter.backends.nki.model import hbm_input, run_kernel
+from porter.backends.nki.model import isa as nisa
+from porter.backends.nki.model import language as nl
+from porter.backends.nki.model.tensor import from_numpy, to_numpy
+
+RNG = np.random.default_rng(3)
+
+
+def sb(array, dtype=None, buffer=nl.sbuf):
+    return from_numpy(np.asarray(array), dtype, buffer=buffer)
+
+
+def out(shape, dtype=nl.float32, buffer=nl.sbuf):
+    return nl.ndarray(shape, dtype, buffer=buffer)
+
+
+def rand(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def bf16_reference(x):
+    """Round float32 to bfloat16 (nearest even), written apart from the model's rounding."""
+    u = np.asarray(x, np.float32).view(np.uint32).astype(np.int64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16 << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+# ----------------------------------------------------------------------------- allocation, views
+
+
+def test_new_float_tiles_are_nan_and_integer_tiles_poison():
+    assert np.isnan(to_numpy(out((4, 3)))).all()
+    raw = to_numpy(out((2, 2), nl.int32)).view(np.uint8).reshape(-1)
+    assert list(raw[:4]) == [0xDE, 0xAD, 0xBE, 0xEF]
+    assert list(to_numpy(out((2, 3), nl.uint8)).reshape(-1)) == [0xDE, 0xAD, 0xBE, 0xEF, 0xDE, 0xAD]
+
+
+def test_slices_are_views_sharing_storage():
+    t = sb(np.zeros((8, 6), np.float32))
+    nisa.memset(dst=t[2:4, nl.ds(1, 3)], value=5.0)
+    expected = np.zeros((8, 6), np.float32)
+    expected[2:4, 1:4] = 5
+    np.testing.assert_array_equal(to_numpy(t), expected)
+
+
+def test_integer_index_keeps_partition_axis_on_chip_but_not_in_hbm():
+    tile = out((8, 6))
+    assert tile[3].shape == (1, 6) and tile[3, 2:5].shape == (1, 3) and tile[..., 0].shape == (8,)
+    assert hbm_input(np.zeros((4, 5, 6), np.float32))[1].shape == (5, 6)
+    assert tile[0:8:2, 1:].shape == (4, 5)
+
+
+def test_reshape_views_same_storage():
+    h = hbm_input(np.arange(24, dtype=np.float32).reshape(4, 6))
+    np.testing.assert_array_equal(to_numpy(h.reshape((2, 12))), np.arange(24).reshape(2, 12))
+    assert out((8, 4, 6)).reshape((8, 24)).shape == (8, 24)
+
+
+@pytest.mark.parametrize("name", ["float32", "bfloat16", "float16", "int32", "uint8", "bool_"])
+def test_dtype_names_and_numpy_dtypes(name):
+    assert nl.ndarray((2, 2), getattr(nl, name)).dtype.name == name
+    assert nl.ndarray((2, 2), np.float16).dtype.name == "float16"
+
+
+def test_bfloat16_rounds_to_nearest_even():
+    x = np.array([1 + 2**-8, 1 + 3 * 2**-8, -(1 + 2**-8 + 2**-12), 3.14159, 1e30], np.float32)
+    got = to_numpy(hbm_input(x, nl.bfloat16))
+    assert got[0] == 1.0 and got[1] == 1 + 2**-6 and got[2] == -(1 + 2**-7)
+    np.testing.assert_array_equal(got, bf16_reference(x))
+
+
+def test_tfloat32_keeps_ten_mantissa_bits():
+    x = np.array([1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-10], np.float32)
+    np.testing.assert_array_equal(to_numpy(hbm_input(x, nl.tfloat32)), [1.0, 1 + 2**-9, 1 + 2**-10])
+
+
+# ----------------------------------------------------------------------------- data movement
+
+
+def test_dma_copy_hbm_to_sbuf_and_back_with_reshape():
+    x = rand(4, 6)
+    t = out((2, 12))
+    nisa.dma_copy(dst=t, src=hbm_input(x))
+    back = nl.ndarray((4, 6), nl.float32, buffer=nl.shared_hbm)
+    nisa.dma_copy(dst=back, src=t)
+    np.testing.assert_array_equal(to_numpy(t), x.reshape(2, 12))
+    np.testing.assert_array_equal(to_numpy(back), x)
+
+
+def test_dma_copy_casts_through_float32_and_copies_same_dtype_exactly():
+    x = rand(3, 5) * 100
+    t = out((3, 5), nl.bfloat16)
+    nisa.dma_copy(dst=t, src=hbm_input(x))
+    np.testing.assert_array_equal(to_numpy(t), bf16_reference(x))
+    big = np.array([[2**24 + 1, -(2**31)]], np.int32)
+    ti = out((1, 2), nl.int32)
+    nisa.dma_copy(dst=ti, src=hbm_input(big))
+    np.testing.assert_array_equal(to_numpy(ti), big)
+
+
+def test_tensor_copy_psum_to_sbuf_and_float_to_int_conversion():
+    src = sb(np.array([[2.5, -1.5, 3.7, 1e10, -1e10, np.nan]], np.float32), buffer=nl.psum)
+    dst = out((1, 6), nl.int32)
+    nisa.tensor_copy(dst=dst, src=src)
+    np.testing.assert_array_equal(to_numpy(dst), [[2, -2, 4, 2**31 - 1, -(2**31), 0]])
+    f = out((2, 3))
+    x = rand(2, 3)
+    nisa.tensor_copy(dst=f, src=sb(x, buffer=nl.psum))
+    np.testing.assert_array_equal(to_numpy(f), x)
+
+
+def test_memset_float_and_int():
+    f, i = out((4, 3), buffer=nl.psum), out((4, 3), nl.int32)
+    nisa.memset(dst=f, value=-0.5)
+    nisa.memset(dst=i, value=7)
+    np.testing.assert_array_equal(to_numpy(f), np.full((4, 3), -0.5))
+    np.testing.assert_array_equal(to_numpy(i), np.full((4, 3), 7))
+
+
+def test_iota_one_and_two_level_patterns():
+    t = out((5, 8), nl.int32)
+    nisa.iota(dst=t, pattern=[[1, 8]], offset=3, channel_multiplier=10)
+    np.testing.assert_array_equal(to_numpy(t), 3 + 10 * np.arange(5)[:, None] + np.arange(8)[None, :])
+    f = out((3, 2, 4))
+    nisa.iota(dst=f, pattern=[[-4, 2], [2, 4]], offset=0, channel_multiplier=1)
+    p, w, x = np.meshgrid(np.arange(3), np.arange(2), np.arange(4), indexing="ij")
+    np.testing.assert_array_equal(to_numpy(f), p - 4 * w + 2 * x)
+
+
+# ----------------------------------------------------------------------------- Tensor Engine
+
+
+@pytest.mark.parametrize("k,m,n", [(128, 128, 512), (7, 3, 5), (64, 1, 33)])
+def test_nc_matmul_is_stationary_transposed_times_moving(k, m, n):
+    s, mv = rand(k, m), rand(k, n)
+    acc = out((m, n), buffer=nl.psum)
+    nisa.nc_matmul(dst=acc, stationary=sb(s), moving=sb(mv))
+    np.testing.assert_allclose(to_numpy(acc), s.T.astype(np.float64) @ mv, rtol=1e-5, atol=1e-5)
+
+
+def test_nc_matmul_bfloat16_inputs_accumulate_in_float32():
+    s, mv = rand(16, 4), rand(16, 8)
+    acc = out((4, 8), buffer=nl.psum)
+    nisa.nc_matmul(dst=acc, stationary=sb(s, nl.bfloat16), moving=sb(mv, nl.bfloat16))
+    ref = bf16_reference(s).T.astype(np.float64) @ bf16_reference(mv)
+    np.testing.assert_allclose(to_numpy(acc), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_nc_matmul_accumulate_modes():
+    s1, m1, s2, m2 = rand(8, 2), rand(8, 3), rand(8, 2), rand(8, 3)
+    first, second = s1.T @ m1, s2.T @ m2
+    acc = out((2, 3), buffer=nl.psum)
+    nisa.nc_matmul(dst=acc, stationary=sb(s1), moving=sb(m1))  # first write: overwrite (NaN gone)
+    nisa.nc_matmul(dst=acc, stationary=sb(s2), moving=sb(m2))  # already written: accumulate
+    np.testing.assert_allclose(to_numpy(acc), first + second, rtol=1e-5, atol=1e-6)
+    nisa.nc_matmul(dst=acc, stationary=sb(s2), moving=sb(m2), accumulate=False)
+    np.testing.assert_allclose(to_numpy(acc), second, rtol=1e-5, atol=1e-6)
+    nisa.nc_matmul(dst=acc, stationary=sb(s1), moving=sb(m1), accumulate=True)
+    np.testing.assert_allclose(to_numpy(acc), first + second, rtol=1e-5, atol=1e-6)
+    part = out((2, 3), buffer=nl.psum)
+    nisa.nc_matmul(dst=part[:, 0:2], stationary=sb(s1), moving=sb(m1[:, 0:2]))
+    nisa.nc_matmul(dst=part, stationary=sb(s1), moving=sb(m1))  # columns 0-1 accumulate, 2 overwrites
+    np.testing.assert_allclose(to_numpy(part), first * [2, 2, 1], rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- Vector Engine
+
+ARITH = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
+         "maximum": np.maximum, "minimum": np.minimum}
+
+
+@pytest.mark.parametrize("name", sorted(ARITH))
+def test_tensor_tensor_arithmetic(name):
+    a, b = rand(6, 10), rand(6, 10) + 3
+    dst = out((6, 10))
+    nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b, buffer=nl.psum), op=getattr(nl, name))
+    np.testing.assert_allclose(to_numpy(dst), ARITH[name](a, b), rtol=1e-6)
+
+
+def test_tensor_tensor_power_and_mixed_shapes_and_dtype_cast():
+    a, b = np.abs(rand(4, 32)) + 0.5, rand(4, 32)
+    dst = out((4, 32))
+    nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b), op=nl.power)
+    np.testing.assert_allclose(to_numpy(dst), a.astype(np.float64) ** b, rtol=1e-5)
+    shaped = out((4, 4, 8), nl.bfloat16)
+    nisa.tensor_tensor(dst=shaped, data1=sb(a.reshape(4, 4, 8)), data2=sb(b), op=nl.add)
+    np.testing.assert_array_equal(to_numpy(shaped), bf16_reference(a + b).reshape(4, 4, 8))
+
+
+def test_tensor_tensor_int32_is_exact_and_bitvec_uses_bit_patterns():
+    a = np.array([[2**30 + 1, -7, 2**31 - 1]], np.int32)
+    b = np.array([[3, 2, 1]], np.int32)
+    dst = out((1, 3), nl.int32)
+    nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b), op=nl.add)
+    np.testing.assert_array_equal(to_numpy(dst), [[2**30 + 4, -5, -(2**31)]])  # wraps
+    for name, fn in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+                     ("bitwise_xor", np.bitwise_xor)):
+        nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b), op=getattr(nl, name))
+        np.testing.assert_array_equal(to_numpy(dst), fn(a, b))
+
+
+def test_tensor_scalar_scalar_vector_reverse_and_two_ops():
+    x, v = rand(5, 7), rand(5, 1)
+    dst = out((5, 7))
+    nisa.tensor_scalar(dst=dst, data=sb(x), op0=nl.multiply, operand0=2.5)
+    np.testing.assert_allclose(to_numpy(dst), x * 2.5, rtol=1e-6)
+    nisa.tensor_scalar(dst=dst, data=sb(x), op0=nl.subtract, operand0=sb(v), reverse0=True)
+    np.testing.assert_allclose(to_numpy(dst), v - x, rtol=1e-6)
+    nisa.tensor_scalar(dst=dst, data=sb(x, buffer=nl.psum), op0=nl.add, operand0=sb(v),
+                       op1=nl.divide, operand1=4.0, reverse1=True)
+    np.testing.assert_allclose(to_numpy(dst), 4.0 / (x + v), rtol=1e-5)
+    i = np.array([[12, 7], [5, 3]], np.int32)
+    di = out((2, 2), nl.int32)
+    nisa.tensor_scalar(dst=di, data=sb(i), op0=nl.bitwise_and, operand0=6, op1=nl.bitwise_or, operand1=1)
+    np.testing.assert_array_equal(to_numpy(di), (i & 6) | 1)
+
+
+@pytest.mark.parametrize("name,fn", [("add", np.sum), ("maximum", np.max), ("minimum", np.min),
+                                     ("multiply", np.prod)])
+def test_tensor_reduce_free_axis(name, fn):
+    x = rand(9, 12)
+    dst = out((9, 1))
+    nisa.tensor_reduce(dst=dst, op=getattr(nl, name), data=sb(x), axis=1)
+    np.testing.assert_allclose(to_numpy(dst)[:, 0], fn(x.astype(np.float64), axis=1), rtol=1e-5)
+
+
+def test_tensor_reduce_trailing_axes_keepdims_negate_and_bitvec():
+    x = rand(4, 3, 5)
+    d2 = out((4, 3))
+    nisa.tensor_reduce(dst=d2, op=nl.max, data=sb(x), axis=(2,), negate=True)
+    np.testing.assert_array_equal(to_numpy(d2), -x.max(axis=2))
+    d1 = out((4, 1, 1))
+    nisa.tensor_reduce(dst=d1, op=nl.add, data=sb(x), axis=[1, 2], keepdims=True)
+    np.testing.assert_allclose(to_numpy(d1)[:, 0, 0], x.astype(np.float64).sum(axis=(1, 2)), rtol=1e-5)
+    i = np.array([[1, 2, 8], [4, 4, 16]], np.int32)
+    di = out((2, 1), nl.int32)
+    nisa.tensor_reduce(dst=di, op=nl.bitwise_or, data=sb(i), axis=1)
+    np.testing.assert_array_equal(to_numpy(di)[:, 0], [11, 20])
+
+
+# ----------------------------------------------------------------------------- Scalar Engine
+
+ACT = {"copy": lambda x: x, "exp": np.exp, "tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+       "relu": lambda x: np.where(x > 0, x, 0), "silu": lambda x: x / (1 + np.exp(-x)),
+       "square": lambda x: x * x, "abs": np.abs, "sin": np.sin, "cos": np.cos}
+POSITIVE = {"log": np.log, "sqrt": np.sqrt, "rsqrt": lambda x: x**-0.5, "reciprocal": lambda x: 1 / x}
+
+
+@pytest.mark.parametrize("name", sorted(ACT) + sorted(POSITIVE))
+def test_activation_functions_with_scale_and_bias(name):
+    x, bias = rand(6, 9), rand(6, 1) * 0.1
+    if name in POSITIVE:
+        x, bias = np.abs(x) + 0.5, np.abs(bias)
+    fn = {**ACT, **POSITIVE}[name]
+    dst = out((6, 9))
+    nisa.activation(dst=dst, op=getattr(nl, name), data=sb(x), bias=sb(bias), scale=1.5)
+    expected = fn(x.astype(np.float64) * 1.5 + bias)
+    np.testing.assert_allclose(to_numpy(dst), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_activation_vector_scale_scalar_bias_and_psum_in():
+    x, s = rand(4, 5), rand(4, 1)
+    dst = out((4, 5), buffer=nl.psum)
+    nisa.activation(dst=dst, op=nl.copy, data=sb(x, buffer=nl.psum), scale=sb(s), bias=0.25)
+    np.testing.assert_allclose(to_numpy(dst), x * s + 0.25, rtol=1e-6)
+
+
+def test_activation_reduce_registers_reset_accumulate_and_read_out():
+    x, y = rand(3, 4), rand(3, 6)
+    dst_x, dst_y, res = out((3, 4)), out((3, 6)), out((3, 1))
+    nisa.activation(dst=dst_x, op=nl.exp, data=sb(x), reduce_op=nl.add,
+                    reduce_cmd=nisa.reduce_cmd.reset_reduce)
+    nisa.activation(dst=dst_y, op=nl.exp, data=sb(y), reduce_op=nl.add, reduce_res=res,
+                    reduce_cmd=nisa.reduce_cmd.reduce)
+    expected = np.exp(x.astype(np.float64)).sum(1) + np.exp(y.astype(np.float64)).sum(1)
+    np.testing.assert_allclose(to_numpy(res)[:, 0], expected, rtol=1e-5)
+    nisa.activation(dst=dst_x, op=nl.copy, data=sb(x), reduce_res=res, reduce_cmd=nisa.reduce_cmd.reset)
+    np.testing.assert_array_equal(to_numpy(res), np.zeros((3, 1)))
+
+
+# ----------------------------------------------------------------------------- loops and runs
+
+
+def test_loop_iterators_are_ranges_and_record_their_kind():
+    def kernel():
+        seen = [i for i in nl.affine_range(3)] + list(nl.sequential_range(2, 8, 3)) + list(nl.static_range(1))
+        assert seen == [0, 1, 2, 2, 5, 0]
+        assert len(nl.affine_range(10)) == 10
+
+    _, trace = run_kernel(kernel, return_trace=True)
+    assert trace.loops == [("affine_range", 3), ("sequential_range", 2), ("static_range", 1)]
+
+
+def test_tile_size_constants():
+    assert (nl.tile_size.pmax, nl.tile_size.gemm_stationary_fmax, nl.tile_size.gemm_moving_fmax) == (128, 128, 512)
+
+
+def test_run_kernel_copies_inputs_and_returns_several_outputs():
+    x = rand(3, 4)
+
+    def kernel(a, scale):
+        t = nl.ndarray(a.shape, a.dtype, buffer=nl.sbuf)
+        nisa.dma_copy(dst=t, src=a)
+        nisa.tensor_scalar(dst=t, data=t, op0=nl.multiply, operand0=scale)
+        o1 = nl.ndarray(a.shape, a.dtype, buffer=nl.shared_hbm)
+        o2 = nl.ndarray(a.shape, a.dtype, buffer=nl.hbm)
+        nisa.dma_copy(dst=o1, src=t)
+        nisa.dma_copy(dst=o2, src=a)
+        return o1, o2
+
+    o1, o2 = run_kernel(kernel, x, 3.0)
+    np.testing.assert_allclose(o1, x * 3, rtol=1e-6)
+    np.testing.assert_array_equal(o2, x)
