@@ -18,6 +18,7 @@ COMMANDS = {
     "optimize": "porter.llm.cli:optimize",
     "ir": "porter.cli.ir:ir",
     "analyze": "porter.cli.analyze:analyze",
+    "bench": "porter.cli.bench:bench",
 }
 
 

@@ -1,0 +1,283 @@
+"""Drive ``porter bench``: select cases, measure the GPU's ceilings, build and time every backend.
+
+Results are data (a JSON-ready dict, :data:`SCHEMA`), never exceptions, so one broken kernel or
+backend does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import subprocess
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from porter import __version__
+from porter.bench.model import bytes_moved, flops, roofline
+from porter.bench.stats import geomean, median, summarize
+from porter.bench.timers import FAILED, OK, TIMERS, UNAVAILABLE, CaseJob, Settings, Timing, cpu_count, timer_for
+from porter.golden.inputs import make_inputs
+from porter.golden.model import CaseSpec, KernelSpec
+from porter.golden.record import selected_cases
+from porter.golden.resolve import resolve_case
+from porter.golden.store import default_store, entry_for, load
+
+SCHEMA = "porter.bench/1"
+#: input set k > 0 uses the case's seed plus k times this (set 0 is the golden's inputs)
+SEED_STRIDE = 7919
+
+
+def selection(specs: Iterable[KernelSpec], case_glob: str | None) -> list[tuple[KernelSpec, list[CaseSpec]]]:
+    return [(spec, cases) for spec in specs if (cases := selected_cases(spec, case_glob))]
+
+
+def dry_run_lines(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: list[str], settings: Settings) -> list[str]:
+    """What a run would time, one line per case and backend."""
+    lines = []
+    for spec, cases in chosen:
+        for case in cases:
+            resolved = resolve_case(spec, case)
+            work = flops(resolved)
+            for backend in backends:
+                lines.append(f"{spec.name}/{case.name}  {backend}  launches={len(spec.launches)}  "
+                             f"bytes={bytes_moved(resolved)}  flops={work if work is not None else '-'}")
+    total = sum(len(c) for _, c in chosen) * len(backends)
+    lines.append(f"{total} timings ({len(chosen)} kernels x backends {', '.join(backends)}), "
+                 f"{settings.runs} runs each after {settings.warmup} warm-up runs, {settings.copies} input sets")
+    return lines
+
+
+def case_jobs(spec: KernelSpec, cases: list[CaseSpec], settings: Settings, store: Path | None) -> list[CaseJob]:
+    jobs = []
+    for case in cases:
+        resolved = resolve_case(spec, case)
+        folder = store or default_store(spec.path)
+        golden_outputs, first = None, None
+        if entry_for(spec, case, folder).status == "fresh":
+            golden = load(folder, spec.name, case.name)
+            first, golden_outputs = golden.inputs, golden.outputs
+        sets = [first if first is not None else make_inputs(resolved)]
+        for k in range(1, settings.copies):
+            sets.append(make_inputs(dataclasses.replace(resolved, seed=resolved.seed + SEED_STRIDE * k)))
+        jobs.append(CaseJob(spec, case, resolved, sets, golden_outputs))
+    return jobs
+
+
+# ---------------------------------------------------------------------------------------------
+# The machine: its ceilings and what it runs
+
+
+def measure_peaks(machine, use_torch: bool = True) -> dict:
+    """Copy bandwidth and fp32 FMA rate from porter's probe; fp32 and bf16 matmul rates from torch."""
+    from porter.bench.cuda_source import PROBE_SOURCE
+    from porter.golden.toolchain import compile_program
+
+    peaks: dict = {"probe": {}, "torch": {}}
+    folder = machine.build_dir / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    source, binary = folder / "probe.cu", folder / "probe"
+    source.write_text(PROBE_SOURCE)
+    compile_program(machine.nvcc, source, binary, machine.gpu)
+    result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=300, check=False)
+    if result.returncode != 0:
+        peaks["probe_error"] = (result.stderr or result.stdout).strip()[-500:]
+    for line in result.stdout.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            peaks["probe"][key] = _number(value)
+    if use_torch:
+        peaks["torch"] = torch_matmul_rates()
+    probe, torch_rates = peaks["probe"], peaks["torch"]
+    peaks["copy_Bps"] = probe.get("copy_Bps")
+    peaks["fp32_flops_per_s"] = max((r for r in (probe.get("fp32_fma_flops_per_s"), torch_rates.get("fp32_flops_per_s"))
+                                     if isinstance(r, float)), default=None)
+    peaks["bf16_flops_per_s"] = torch_rates.get("bf16_flops_per_s")
+    return peaks
+
+
+def torch_matmul_rates(size: int = 8192, repeats: int = 10) -> dict:
+    """Median rate of size^3 matmuls on random data: fp32 (no TF32) and bf16. {} without torch."""
+    from porter.bench.python_timers import torch_problem
+
+    if torch_problem():
+        return {"error": torch_problem()}
+    import torch
+
+    rates = {"size": size}
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        for label, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+            a = torch.randn(size, size, device="cuda", dtype=dtype)
+            b = torch.randn(size, size, device="cuda", dtype=dtype)
+            for _ in range(3):
+                torch.matmul(a, b)
+            torch.cuda.synchronize()
+            times = []
+            for _ in range(repeats):
+                start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                torch.matmul(a, b)
+                stop.record()
+                stop.synchronize()
+                times.append(start.elapsed_time(stop))
+            rates[f"{label}_ms"] = median(times)
+            rates[f"{label}_flops_per_s"] = 2.0 * size ** 3 / (median(times) * 1e-3)
+            del a, b
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
+        torch.cuda.empty_cache()
+    return rates
+
+
+def environment(machine) -> dict:
+    """Who measured: GPU, driver, toolkit, library versions, date."""
+    versions = {"porter": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    for name in ("torch", "triton", "jax", "matplotlib"):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception:  # noqa: BLE001 - absent or broken: not part of this run
+            versions[name] = None
+    gpu = machine.gpu
+    return {
+        "gpu": dataclasses.asdict(gpu) if gpu else None,
+        "nvcc": machine.nvcc.nvcc_version if machine.nvcc else None,
+        "versions": versions,
+        "host": platform.node(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: list[str], settings: Settings,
+                  machine, store: Path | None = None, peaks: dict | None = None,
+                  on_progress: Callable[[str], None] | None = None, command: str = "") -> dict:
+    """Time every selected case on every backend; the results document (see :data:`SCHEMA`)."""
+    say = on_progress or (lambda message: None)
+    timers = {name: timer_for(name) for name in backends}
+    why_not = {name: timer.unavailable(machine) for name, timer in timers.items()}
+    if peaks is None:
+        say("measuring the GPU's copy bandwidth and math rates")
+        peaks = measure_peaks(machine)
+    say(f"building {len(chosen)} kernels for {', '.join(n for n in backends if not why_not[n])}")
+    work = [(spec, name) for spec, _ in chosen for name in backends if not why_not[name]]
+    with ThreadPoolExecutor(min(16, cpu_count())) as pool:
+        builds = dict(zip(((s.name, n) for s, n in work), pool.map(lambda w: timers[w[1]].build(w[0], machine), work)))
+    records = []
+    for spec, cases in chosen:
+        jobs = case_jobs(spec, cases, settings, store)
+        for name in backends:
+            if why_not[name]:
+                timings = [Timing(UNAVAILABLE, why_not[name]) for _ in jobs]
+            else:
+                build = builds[(spec.name, name)]
+                if build.status != OK:
+                    timings = [Timing(build.status, build.detail) for _ in jobs]
+                else:
+                    say(f"timing {spec.name} on {name}")
+                    timings = timers[name].time(spec, build, jobs, settings)
+            records += [case_record(job, name, timing, peaks) for job, timing in zip(jobs, timings)]
+    add_speedups(records)
+    return {
+        "schema": SCHEMA,
+        "command": command,
+        "environment": environment(machine),
+        "settings": {**dataclasses.asdict(settings), "l2_flush": "a buffer of max(4 x L2, 64 MiB) written before each run",
+                     "input_sets": "set 0: the golden's inputs; set k: the case's seed + 7919 k; restored before each run"},
+        "peaks": peaks,
+        "backends": {name: {"available": not why_not[name], "why_not": why_not[name] or ""} for name in backends},
+        "results": records,
+        "summary": summarize_records(records, backends),
+    }
+
+
+def case_record(job: CaseJob, backend: str, timing: Timing, peaks: dict) -> dict:
+    nbytes, nflops = bytes_moved(job.resolved), flops(job.resolved)
+    record = {"kernel": job.spec.name, "case": job.case.name, "backend": backend, "category": job.spec.category,
+              "launches": len(job.resolved.launches), "status": timing.status, "detail": timing.detail,
+              "correct": timing.correct, "bytes": nbytes, "flops": nflops}
+    if timing.status == OK and timing.times_ms:
+        stats = summarize(timing.times_ms)
+        record.update(stats)
+        record.update(roofline(stats["median_ms"] * 1e-3, nbytes, nflops, peaks.get("copy_Bps"),
+                               peaks.get("fp32_flops_per_s")))
+    return record
+
+
+def add_speedups(records: list[dict]) -> None:
+    """speed_vs_cuda = CUDA's median / this backend's median (above 1: faster than the original)."""
+    cuda = {(r["kernel"], r["case"]): r["median_ms"] for r in records if r["backend"] == "cuda" and "median_ms" in r}
+    for record in records:
+        base = cuda.get((record["kernel"], record["case"]))
+        record["speed_vs_cuda"] = base / record["median_ms"] if base and "median_ms" in record else None
+
+
+def summarize_records(records: list[dict], backends: list[str]) -> dict:
+    summary = {}
+    for name in backends:
+        mine = [r for r in records if r["backend"] == name]
+        timed = [r for r in mine if r["status"] == OK]
+        memory = [r["bandwidth_fraction"] for r in timed if r.get("bound") == "memory" and r.get("bandwidth_fraction")]
+        summary[name] = {
+            "cases": len(mine),
+            "timed": len(timed),
+            "failed": sum(r["status"] == FAILED for r in mine),
+            "incorrect": sum(r.get("correct") is False for r in mine),
+            "statuses": {s: sum(r["status"] == s for r in mine) for s in sorted({r["status"] for r in mine})},
+            "geomean_speed_vs_cuda": geomean(r["speed_vs_cuda"] for r in timed if r.get("speed_vs_cuda")),
+            "median_bandwidth_fraction_memory_bound": median(memory) if memory else None,
+            "max_bandwidth_fraction_memory_bound": max(memory) if memory else None,
+            "median_roofline_fraction": (median(f) if (f := [r["roofline_fraction"] for r in timed
+                                                             if r.get("roofline_fraction")]) else None),
+            "median_time_ms": median([r["median_ms"] for r in timed]) if timed else None,
+        }
+    return summary
+
+
+def validate_results(data: dict) -> list[str]:
+    """Problems with a results document (empty: it follows :data:`SCHEMA`)."""
+    problems = []
+    for key, kind in (("schema", str), ("environment", dict), ("settings", dict), ("peaks", dict),
+                      ("backends", dict), ("results", list), ("summary", dict)):
+        if not isinstance(data.get(key), kind):
+            problems.append(f"{key}: missing or not a {kind.__name__}")
+    if problems:
+        return problems
+    if data["schema"] != SCHEMA:
+        problems.append(f"schema: {data['schema']!r}, expected {SCHEMA!r}")
+    for key in ("gpu", "nvcc", "versions", "date"):
+        if key not in data["environment"]:
+            problems.append(f"environment.{key}: missing")
+    for index, record in enumerate(data["results"]):
+        where = f"results[{index}]"
+        for key in ("kernel", "case", "backend", "status", "bytes"):
+            if key not in record:
+                problems.append(f"{where}.{key}: missing")
+        if record.get("status") not in ("ok", "failed", "unsupported", "unavailable"):
+            problems.append(f"{where}.status: {record.get('status')!r}")
+        if record.get("backend") not in TIMERS:
+            problems.append(f"{where}.backend: {record.get('backend')!r}")
+        if record.get("status") == OK:
+            for key in ("runs", "median_ms", "p10_ms", "p90_ms", "iqr_ms", "achieved_Bps", "roofline_fraction"):
+                if key not in record:
+                    problems.append(f"{where}.{key}: missing for a timed case")
+            if "median_ms" in record and not record["p10_ms"] <= record["median_ms"] <= record["p90_ms"]:
+                problems.append(f"{where}: p10 <= median <= p90 does not hold")
+    return problems
+
+
+def _number(text: str):
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
