@@ -343,9 +343,17 @@ def port_file(settings: PortSettings, task: FileTask) -> FileRecord:
     return replace(record, seconds=time.perf_counter() - started)
 
 
+def _output_path(settings: PortSettings, task: FileTask) -> Path:
+    """Where a file's port goes: the same name, or (for a backend that emits another language, such as
+    Triton's Python) the same stem with the backend's suffix."""
+    output = settings.output / task.path
+    suffix = getattr(_backend(settings.target, settings.options)[0], "suffix", None) if task.kind == "source" else None
+    return output.with_suffix(suffix) if suffix else output
+
+
 def _port_file(settings: PortSettings, task: FileTask) -> FileRecord:
     source_path = settings.source / task.path
-    output_path = settings.output / task.path
+    output_path = _output_path(settings, task)
     digest = _sha256(source_path)
     key = settings.source_key if task.kind == "source" else settings.copy_key
     if not settings.force and _is_up_to_date(task.previous, digest, key, output_path):
@@ -373,6 +381,7 @@ def _translate_file(settings: PortSettings, task: FileTask, source_path: Path, o
                       sha256=digest, output_stat=_stat(output_path))
 
 
+@cache
 @cache
 def _backend(target: str, options: tuple[tuple[str, Any], ...]):
     backend = get_backend(target)
@@ -450,7 +459,7 @@ def _remove_stale_output(settings: PortSettings, task: FileTask) -> None:
     """After a failure, remove the output an earlier run wrote, so that nobody builds a stale port."""
     if not task.previous:
         return
-    output = settings.output / task.path
+    output = _output_path(settings, task)
     try:
         if list(_stat(output)) == task.previous.get("output"):
             output.unlink()

@@ -33,7 +33,8 @@ def checks():
     return {c.name: c for c in available_checks(tools, packages, gate, [])}
 
 
-def test_checks_follow_from_what_was_found():
+def test_checks_follow_from_what_was_found(monkeypatch):
+    monkeypatch.setattr(doctor, "porter_parts", lambda: ({"hip"}, True))
     found = checks()
     assert found["hip translation"].available and found["hip compile gate"].available
     assert "gfx1100: ok (-nogpulib -fgpu-rdc)" in found["hip compile gate"].detail
@@ -41,6 +42,12 @@ def test_checks_follow_from_what_was_found():
     assert not found["triton interpreter"].available and found["triton interpreter"].detail.endswith("triton")
     assert not found["pallas interpreter"].available
     assert not found["nki (porter's model)"].available and "not built yet" in found["nki (porter's model)"].detail
+
+
+def test_a_built_nki_backend_is_checkable_with_porters_model(monkeypatch):
+    monkeypatch.setattr(doctor, "porter_parts", lambda: ({"hip", "nki"}, True))
+    found = checks()
+    assert found["nki (porter's model)"].available and found["nki (porter's model)"].detail == "porter's model only"
 
 
 def test_checks_with_triton_jax_and_a_gpu(monkeypatch):

@@ -15,7 +15,10 @@ from porter.golden.spec import discover, load_spec
 from porter.golden.store import default_store, entry_for, load
 
 #: backend -> "module:class" of its checker. Backends without a checker are not checkable yet.
-CHECKERS = {"hip": "porter.check.hip:HipChecker"}
+CHECKERS = {"hip": "porter.check.hip:HipChecker",
+            "triton": "porter.check.triton:TritonChecker",
+            "pallas": "porter.check.pallas:PallasChecker",
+            "nki": "porter.check.nki:NkiChecker"}
 DEFAULT_PATHS = (Path(__file__).resolve().parents[2] / "golden" / "kernels",)
 
 

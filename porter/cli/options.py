@@ -26,7 +26,22 @@ def hip_options(function):
     return function
 
 
-def backend_options(target: str, hip_version: str, offload_arch: str, launch_syntax: str) -> dict:
-    if target == "hip":
-        return {"hip_version": hip_version, "offload_arch": offload_arch, "launch_syntax": launch_syntax}
-    return {}
+def tile_options(function):
+    """Options of the tile backends (Triton, Pallas, NKI); ignored by HIP."""
+    function = click.option("--instantiate", multiple=True, metavar="KERNEL<ARGS>",
+                            help="Tile backends: a template kernel to instantiate, as a launch names it, "
+                                 "e.g. 'reduce_sum<256>' (repeatable).")(function)
+    function = click.option("--flavor", type=click.Choice(["gpu", "tpu"]), default="gpu", show_default=True,
+                            help="Pallas: the GPU (Triton lowering) or TPU (Mosaic) flavour.")(function)
+    return function
+
+
+def backend_options(target: str, **values) -> dict:
+    """The command-line values the target's options take (each backend declares its own fields)."""
+    from porter.backends.base import get_backend
+
+    fields = get_backend(target).options_type.__dataclass_fields__
+    chosen = {name: value for name, value in values.items() if name in fields and value is not None}
+    if "instantiate" in chosen:
+        chosen["instantiate"] = tuple(chosen["instantiate"])
+    return chosen

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from porter.cli.options import backend_options, hip_options, target_option
+from porter.cli.options import backend_options, hip_options, target_option, tile_options
 
 #: Exit code when at least one file could not be ported (the others were).
 EXIT_FILES_FAILED = 1
@@ -21,9 +21,10 @@ EXIT_FILES_FAILED = 1
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of CPUs).")
 @hip_options
+@tile_options
 @click.option("--force", is_flag=True, help="Port every file again, even those the manifest shows up to date.")
 def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_version: str, offload_arch: str,
-         launch_syntax: str, force: bool) -> int:
+         launch_syntax: str, flavor: str, instantiate: tuple[str, ...], force: bool) -> int:
     """Port the tree SRC_DIR into OUT_DIR, in parallel.
 
     \b
@@ -44,7 +45,8 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     from porter.port import execute, plan_port
     from porter.report import summary_lines, write_reports
 
-    options = backend_options(target, hip_version, offload_arch, launch_syntax)
+    options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
+                              launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
     try:
         plan = plan_port(src_dir, out_dir, target, force=force, **options)
     except (ValueError, TypeError) as error:  # bad option values

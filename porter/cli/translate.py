@@ -10,7 +10,7 @@ import click
 from porter.api import translate as translate_source
 from porter.atomic import write_text_atomic
 from porter.cli.errors import EXIT_USER_ERROR
-from porter.cli.options import backend_options, hip_options, target_option
+from porter.cli.options import backend_options, hip_options, target_option, tile_options
 from porter.source import InputError
 
 
@@ -20,10 +20,11 @@ from porter.source import InputError
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the translation here (default: stdout). Written atomically.")
 @hip_options
+@tile_options
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a JSON report (edits and diagnostics) to this file.")
 def translate(file: Path, target: str, output: Path | None, hip_version: str, offload_arch: str,
-              launch_syntax: str, report: Path | None) -> None:
+              launch_syntax: str, flavor: str, instantiate: tuple[str, ...], report: Path | None) -> None:
     """Translate one CUDA FILE to another backend.
 
     The translation goes to OUT (or stdout); diagnostics go to stderr, printed like a compiler's
@@ -31,7 +32,8 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
     when output was written (even with error diagnostics, which mark code that needs a person),
     2 for bad input or options (then nothing is written).
     """
-    options = backend_options(target, hip_version, offload_arch, launch_syntax)
+    options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
+                              launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
     try:
         result = translate_source(file, target, **options)
     except ValueError as error:  # bad option values

@@ -1,0 +1,342 @@
+"""Block program -> a Triton module: one ``@triton.jit`` kernel and one launcher per CUDA kernel.
+
+The emitted module's contract (the check harness and the LLM stage rely on it): ``KERNELS`` maps
+each kernel name as launches write it ("saxpy", "reduce_sum<256>") to a launcher
+``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0)`` taking the CUDA parameters
+in order (torch tensors for pointers, numbers for scalars) and writing results in place;
+``GATE`` maps the same names to ``(jit_fn, signature(block, shared_bytes) -> (sig, constexprs))``
+for the static compile gate. Shared memory and warp exchanges live in per-program scratch
+tensors the launcher allocates; ``tl.debug_barrier()`` separates phases.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+
+from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
+
+from porter.passes.tile.program import BlockProgram, S, V
+
+RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
+            "KERNELS", "GATE"}
+BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
+
+
+def ident(name: str) -> str:
+    if name in BUILTIN_NAMES:
+        return BUILTIN_NAMES[name]
+    name = re.sub(r"\W", "_", name)
+    return name + "_" if keyword.iskeyword(name) or name in RESERVED or name.startswith("_") else name
+
+
+def symbol(kernel: str) -> str:
+    return re.sub(r"\W+", "_", kernel).strip("_")
+
+
+def _constant(v: V) -> bool:
+    """A tree of literals only: Python numbers in the jit function, with no ``.to``."""
+    if v.op == "const":
+        return True
+    return v.op in ("bin", "un") and all(_constant(x) for x in v.args[1:])
+
+
+class _Emitter:
+    def __init__(self, program: BlockProgram, source_name: str):
+        self.p = program
+        self.source_name = source_name
+        self.lines: list[str] = []
+
+    # ----------------------------------------------------------------------------- values
+    def const(self, v: V) -> str:
+        value = v.args[0]
+        if v.dtype == "bool":
+            return repr(bool(value))
+        if isinstance(value, float) and (math.isnan(value) or value in (float("inf"), float("-inf"))):
+            text = "_INF" if value > 0 else "-_INF" if value < 0 else 'float("nan")'
+            return f"tl.full([], {text}, {TL[v.dtype]})"
+        if v.dtype == "i32" and isinstance(value, int) and -2**31 <= value < 2**31:
+            return repr(int(value))
+        if v.dtype == "f32":
+            return repr(float(value))
+        return f"tl.full([], {value!r}, {TL[v.dtype]})"
+
+    def vec(self, v: V) -> str:
+        """``v`` as a lane vector (broadcast when uniform)."""
+        text = self.ex(v)
+        if v.vec:
+            return text
+        if v.dtype.startswith("*"):
+            return f"({text} + _zi)"
+        if v.dtype == "bool":
+            # a vector comparison: the CPU interpreter's masks must be real bool arrays
+            if _constant(v):
+                return f"(_zi {'==' if v.args and v.args[0] else '!='} 0)" if v.op == "const" else \
+                    f"((_zi + tl.full([], {text}, tl.int32)) != 0)"
+            return f"((_zi + ({text}).to(tl.int32)) != 0)"
+        return f"(tl.zeros([LANES], {TL[v.dtype]}) + {text})"
+
+    def typed(self, v: V) -> str:
+        """``v``, as a typed tensor when it is made of literals only (helpers need tensors)."""
+        if _constant(v):
+            return f"tl.full([], {self.ex(v)}, {TL[v.dtype]})"
+        return self.ex(v)
+
+    def mask(self, m) -> str | None:
+        if m is None:
+            return None
+        if isinstance(m, str):
+            return ident(m)
+        return self.ex(m)
+
+    def ptr(self, base: V, index: V, vector: bool) -> str:
+        text = f"{self.ex(base)} + {self.ex(index)}"
+        if vector and not (base.vec or index.vec):
+            text += " + _zi"
+        return text
+
+    def ex(self, v: V) -> str:
+        a = v.args
+        match v.op:
+            case "const":
+                return self.const(v)
+            case "var" | "param":
+                return ident(a[0])
+            case "tid" | "bid" | "bdim" | "gdim":
+                return f"_{v.op}_{a[0]}"
+            case "ltid":
+                return "_ltid"
+            case "bin":
+                op = {"&&": "&", "||": "|"}.get(a[0], a[0])
+                if a[0] == "/" and v.dtype[0] in "iu":
+                    op = "//"
+                if v.dtype == "bool" and v.vec and a[0] in ("&&", "||") and not (a[1].vec and a[2].vec):
+                    return f"({self.vec(a[1])} {op} {self.vec(a[2])})"
+                return f"({self.ex(a[1])} {op} {self.ex(a[2])})"
+            case "un":
+                if a[0] == "!":
+                    return f"({self.ex(a[1])} == 0)"
+                return f"({a[0]}{self.ex(a[1])})"
+            case "cast":
+                if _constant(a[0]):
+                    return f"tl.full([], {self.ex(a[0])}, {TL[v.dtype]})"
+                if v.dtype == "bool":
+                    return f"({self.ex(a[0])} != 0)"
+                return f"{self.ex(a[0])}.to({TL[v.dtype]})" if a[0].op in ("var", "param") else \
+                    f"({self.ex(a[0])}).to({TL[v.dtype]})"
+            case "splat":
+                return self.vec(a[0])
+            case "select":
+                return f"tl.where({self.ex(a[0])}, {self.ex(a[1])}, {self.ex(a[2])})"
+            case "math":
+                op = a[0]
+                if op == "bitcast":
+                    return f"({self.ex(a[1])}).to({TL[v.dtype]}, bitcast=True)"
+                if op == "rint_int":
+                    return f"_rint(({self.ex(a[1])}).to(tl.float32)).to({TL[v.dtype]})"
+                if op == "inf":
+                    return f"tl.full([], _INF, {TL[v.dtype]})"
+                return MATH[op].format(*(self.typed(x) for x in a[1:]))
+            case "load":
+                _, base, index, m = a
+                if m is None:
+                    return f"tl.load({self.ptr(base, index, False)})"
+                return f"tl.load({self.ptr(base, index, True)}, mask={self.mask(m)}, other=0)"
+            case "atomic":
+                op, _, base, index, value, m, cmp = a
+                if op == "cas":
+                    return f"tl.atomic_cas({self.ptr(base, index, True)}, {self.vec(cmp)}, {self.vec(value)})"
+                return f"{ATOMIC[op]}({self.ptr(base, index, True)}, {self.vec(value)}, mask={self.mask(m)})"
+            case "shfl":
+                kind, value, arg, width = (a[0], *a[1:])
+                w, x = self.ex(width), self.ex(arg)
+                src, ok = {
+                    "idx": (f"(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
+                    "xor": (f"_ltid ^ {x}", f"(_ltid ^ {x}) // {w} == _ltid // {w}"),
+                    "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
+                    "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
+                }[kind]
+                return f"_exchange(_sh_{value.dtype}, {self.vec(value)}, {src}, {ok}, _ltid, _valid)"
+            case "count":
+                return f"tl.sum(({self.vec(a[0])} & {self.mask(a[1])}).to(tl.int32), axis=0)"
+        raise ValueError(f"internal error in porter, please report: no Triton form for block-program op {v.op}")
+
+    # ------------------------------------------------------------------------------ statements
+    def put(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def body(self, stmts, indent: int) -> None:
+        start = len(self.lines)
+        for s in stmts:
+            self.stmt(s, indent)
+        if len(self.lines) == start:
+            self.put(indent, "pass")
+
+    def stmt(self, s: S, indent: int) -> None:
+        a = s.args
+        at = f"  # line {s.line}" if s.line else ""
+        match s.kind:
+            case "let":
+                value = a[1]
+                text = self.ex(value)
+                if value.op == "const" and not value.vec:
+                    # typed, so that a loop that updates it keeps one type
+                    text = f"tl.full([], {value.args[0]!r}, {TL[value.dtype]})"
+                    if isinstance(value.args[0], float) and not math.isfinite(value.args[0]):
+                        text = self.const(value)
+                self.put(indent, f"{ident(a[0])} = {text}{at}")
+            case "set":
+                name, value, m = a
+                text = self.ex(value)
+                if m is not None:
+                    text = f"tl.where({self.mask(m)}, {text}, {ident(name)})"
+                self.put(indent, f"{ident(name)} = {text}{at}")
+            case "store":
+                space, base, index, value, m = a
+                self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={self.mask(m)}){at}")
+                if space == "shared" or base.op == "var" and base.args[0] in self.shared_names:
+                    self.put(indent, "tl.debug_barrier()  # shared stores visible to the block")
+            case "eval":
+                self.put(indent, f"{self.ex(a[0])}{at}")
+            case "if":
+                self.put(indent, f"if {self.ex(a[0])}:{at}")
+                self.body(s.body, indent + 1)
+                if s.orelse:
+                    self.put(indent, "else:")
+                    self.body(s.orelse, indent + 1)
+            case "where":
+                self.put(indent, f"{ident(a[0])} = {self.ex(a[1])}{at}")
+                self.body(s.body, indent)
+            case "loop":
+                self.put(indent, f"while {self.ex(a[0])}:{at}")
+                self.body(s.body, indent + 1)
+            case "mloop":
+                self.put(indent, f"while tl.max({ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
+                self.body(s.body, indent + 1)
+            case "barrier":
+                self.put(indent, f"tl.debug_barrier()  # __syncthreads{at}")
+            case "return":
+                self.put(indent, f"return{at}")
+            case _:
+                raise ValueError(f"internal error in porter, please report: statement {s.kind}")
+
+    # ------------------------------------------------------------------------------- kernel
+    def kernel(self) -> str:
+        p = self.p
+        sym = symbol(p.kernel)
+        self.shared_names = {sh.name for sh in p.shared}
+        scalars = [q for q in p.params if q.kind == "scalar"]
+        args = [ident(q.name) for q in p.params]
+        args += [f"_sm_{sh.name}" for sh in p.shared] + [f"_sh_{d}" for d in p.shuffles]
+        args += ["_bdim_x", "_bdim_y", "_bdim_z"] + [f"_size_{sh.name}" for sh in p.shared]
+        args += ["BX: tl.constexpr", "BY: tl.constexpr", "BZ: tl.constexpr", "LANES: tl.constexpr"]
+        nospec = [ident(q.name) for q in scalars] + ["_bdim_x", "_bdim_y", "_bdim_z"] + \
+            [f"_size_{sh.name}" for sh in p.shared]
+        self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
+        self.put(0, f"def {sym}_kernel({', '.join(args)}):")
+        self.put(1, f'"""CUDA kernel {p.kernel} ({self.source_name}:{p.line}): one program per CUDA block, '
+                 'one lane per thread."""')
+        self.put(1, "_lane = tl.arange(0, LANES)")
+        self.put(1, "_zi = tl.zeros([LANES], dtype=tl.int32)")
+        self.put(1, "_tid_x = (_lane % BX).to(tl.uint32)")
+        self.put(1, "_tid_y = ((_lane // BX) % BY).to(tl.uint32)")
+        self.put(1, "_tid_z = (_lane // (BX * BY)).to(tl.uint32)")
+        for d in "xyz":
+            self.put(1, f"_bdim_{d} = tl.full([], _bdim_{d}, tl.uint32)")
+        for k, d in enumerate("xyz"):
+            self.put(1, f"_bid_{d} = tl.program_id({k}).to(tl.uint32)")
+            self.put(1, f"_gdim_{d} = tl.num_programs({k}).to(tl.uint32)")
+        self.put(1, "_valid = (_tid_x < _bdim_x) & (_tid_y < _bdim_y) & (_tid_z < _bdim_z)  # padding lanes off")
+        self.put(1, "_act = _valid")
+        self.put(1, "_ltid = (_tid_x + _tid_y * _bdim_x + _tid_z * _bdim_x * _bdim_y).to(tl.int32)")
+        self.put(1, "_pid = _bid_x.to(tl.int64) + _bid_y.to(tl.int64) * _gdim_x + _bid_z.to(tl.int64) * _gdim_x * _gdim_y")
+        for sh in p.shared:
+            self.put(1, f"{ident(sh.name)} = _sm_{sh.name} + _pid * _size_{sh.name}  # __shared__ {sh.name}: block-local")
+        for d in p.shuffles:
+            self.put(1, f"_sh_{d} = _sh_{d} + _pid * LANES  # lane exchange (warp shuffles)")
+        for q in scalars:
+            conv = f"tl.full([], {ident(q.name)}, {TL['i32' if q.dtype == 'bool' else q.dtype]})"
+            conv = f"({conv} != 0)" if q.dtype == "bool" else conv
+            self.put(1, f"{ident(q.name)} = {conv}")
+        self.body(p.body, 1)
+        return "\n".join(self.lines)
+
+    def launcher(self) -> str:
+        p = self.p
+        sym = symbol(p.kernel)
+        names = [ident(q.name) for q in p.params]
+        lines = [f"def {sym}({', '.join(names)}, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):",
+                 f'    """Launch {p.kernel} as CUDA would: grid of blocks, block of threads."""',
+                 "    (_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)",
+                 "    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)",
+                 f"    _dev = _device({', '.join(ident(q.name) for q in p.params if q.kind == 'ptr') or 'None'})",
+                 "    _programs = _gx * _gy * _gz"]
+        extra = []
+        for sh in p.shared:
+            size = str(sh.size) if sh.size is not None else f"max(1, shared_bytes // {SIZE[sh.dtype]})"
+            lines.append(f"    _size_{sh.name} = {size}")
+            lines.append(f"    _sm_{sh.name} = torch.empty(_programs * _size_{sh.name}, dtype={TORCH[sh.dtype]}, device=_dev)")
+            extra.append(f"_sm_{sh.name}")
+        for d in p.shuffles:
+            lines.append(f"    _sh_{d} = torch.empty(_programs * _BX * _BY * _BZ, dtype={TORCH[d]}, device=_dev)")
+            extra.append(f"_sh_{d}")
+        sizes = [f"_size_{sh.name}" for sh in p.shared]
+        call = names + extra + ["_bx", "_by", "_bz"] + sizes
+        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BX=_BX, BY=_BY, BZ=_BZ, LANES=_BX * _BY * _BZ)")
+        lines.append("")
+        lines.append("")
+        sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
+               {"f32": "fp32", "f16": "fp32", "bf16": "fp32"}.get(q.dtype, "i64" if q.dtype in ("i64", "u64") else "i32")
+               for q in p.params}
+        sig.update({f"_sm_{sh.name}": "*" + SIG[sh.dtype] for sh in p.shared})
+        sig.update({f"_sh_{d}": "*" + SIG[d] for d in p.shuffles})
+        sig.update({"_bdim_x": "i32", "_bdim_y": "i32", "_bdim_z": "i32"})
+        sig.update({f"_size_{sh.name}": "i32" for sh in p.shared})
+        lines.append(f"def {sym}_signature(block=(1, 1, 1), shared_bytes=0):")
+        lines.append('    """(signature, constexprs) of the jit kernel for the static compile gate."""')
+        lines.append("    bx, by, bz = _dim3(block)")
+        lines.append(f"    sig = {sig!r}")
+        lines.append("    sig.update(BX='constexpr', BY='constexpr', BZ='constexpr', LANES='constexpr')")
+        lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz))")
+        return "\n".join(lines)
+
+
+PRELUDE = '''"""Triton port of {source} made by porter (SIMT-to-tile lowering); do not edit by hand.
+
+Each CUDA kernel is a @triton.jit kernel run as one program per CUDA block, with one lane per
+CUDA thread (block dimensions padded to powers of two; padding lanes masked off), and a launcher
+with the CUDA kernel's signature and grid semantics. KERNELS maps kernel names to launchers.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+
+def _dim3(value):
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    return tuple(int(v) for v in value) + (1,) * (3 - len(value))
+
+
+def _p2(n):
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _device(*tensors):
+    for t in tensors:
+        if isinstance(t, torch.Tensor):
+            return t.device
+    return torch.device("cpu")
+'''
+
+
+def emit_module(programs: list[BlockProgram], source_name: str) -> str:
+    parts = [PRELUDE.format(source=source_name), HELPERS]
+    for program in programs:
+        emitter = _Emitter(program, source_name)
+        parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
+    kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
+    gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)
+    parts.append(f"\nKERNELS = {{{kernels}}}\nGATE = {{{gate}}}\n")
+    return "\n".join(parts)

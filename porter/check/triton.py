@@ -1,0 +1,218 @@
+"""The Triton backend's checks for one golden kernel.
+
+* compile cuda sm90 / compile hip gfx942: every emitted kernel goes through
+  ``triton.compile(ASTSource(fn, signature, constexprs), target=GPUTarget(...))`` for NVIDIA
+  (sm_90, 32 lanes) and AMD (gfx942, 64 lanes): the static gate, no GPU needed;
+* run interpreter: the port runs on the CPU with ``TRITON_INTERPRET=1`` on the golden inputs (one
+  subprocess per kernel, so the variable is set before triton is imported) and is compared with
+  the golden outputs;
+* run <GPU>: the same on a CUDA GPU with the real compiler, when torch sees one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import porter
+from porter.check.compare import compare_outputs, poison_left
+from porter.check.machine import Machine
+from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
+from porter.golden.model import KernelSpec
+from porter.golden.resolve import resolve_case
+
+GATE_TARGETS = (("compile cuda sm90", ("cuda", 90, 32)), ("compile hip gfx942", ("hip", "gfx942", 64)))
+RUN_TIMEOUT_S = 600
+
+
+class TritonChecker:
+    name = "triton"
+
+    def __init__(self, machine: Machine, edit_port=None, gpu: bool | None = None):
+        self.machine = machine
+        self.edit_port = edit_port  # tests only: change the port before it runs
+        self.gpu = gpu
+
+    def check_kernel(self, spec: KernelSpec, cases: list) -> list[CheckRecord]:
+        if importlib.util.find_spec("triton") is None:
+            return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNAVAILABLE,
+                                "triton is not installed (pip install triton)")
+                    for check in [g[0] for g in GATE_TARGETS] + ["run interpreter"] for case, _ in cases]
+        instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
+        port = porter.translate(spec.source, "triton", instantiate=instances)
+        if port.errors:
+            detail = _first_error(port)
+            return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNSUPPORTED, detail)
+                    for check in [g[0] for g in GATE_TARGETS] + ["run interpreter"] for case, _ in cases]
+        code = self.edit_port(port.code) if self.edit_port else port.code
+        folder = self.machine.build_dir / "triton" / spec.name
+        folder.mkdir(parents=True, exist_ok=True)
+        module = folder / f"{spec.name}_triton.py"
+        module.write_text(code)
+        resolved = [resolve_case(spec, case) for case, _ in cases]
+        gate_launches = sorted({(l.kernel, l.block, l.shared_bytes) for l in resolved[0].launches})
+        job = {"module": str(module), "gate": gate_launches, "cases": [], "spec": str(spec.path)}
+        for (case, golden), res in zip(cases, resolved):
+            inputs = folder / f"{case.name}.inputs.npz"
+            np.savez(inputs, **golden.inputs)
+            job["cases"].append({"name": case.name, "inputs": str(inputs), "out": str(folder / f"{case.name}.out.npz"),
+                                 "launches": [[l.kernel, list(l.grid), list(l.block), l.shared_bytes, list(l.args)]
+                                              for l in res.launches],
+                                 "scalars": dict(res.scalars)})
+        records = self._gate(spec, cases, job)
+        records += self._run(spec, cases, job, interpret=True)
+        if self._has_gpu():
+            records += self._run(spec, cases, job, interpret=False)
+        return records
+
+    def _has_gpu(self) -> bool:
+        if self.gpu is not None:
+            return self.gpu
+        return self.machine.gpu is not None
+
+    def _gate(self, spec, cases, job) -> list[CheckRecord]:
+        result, detail = _worker_call({**job, "mode": "gate"}, interpret=False)
+        records = []
+        for label, _ in GATE_TARGETS:
+            status, why = (result or {}).get(label, (FAIL, detail or "the compile gate produced no result"))
+            records += [CheckRecord(f"{spec.name}/{case.name}", self.name, label, status, why) for case, _ in cases]
+        return records
+
+    def _run(self, spec, cases, job, interpret: bool) -> list[CheckRecord]:
+        label = "run interpreter" if interpret else "run GPU"
+        started = time.perf_counter()
+        result, detail = _worker_call({**job, "mode": "run", "device": "cpu" if interpret else "cuda"}, interpret)
+        seconds = round(time.perf_counter() - started, 3)
+        records = []
+        for (case, golden), entry in zip(cases, job["cases"]):
+            name = f"{spec.name}/{case.name}"
+            outcome = (result or {}).get(case.name)
+            if outcome is None or outcome.get("error"):
+                why = (outcome or {}).get("error") or detail or "no result"
+                records.append(CheckRecord(name, self.name, label, FAIL, why[-500:], seconds=seconds))
+                continue
+            label = outcome.get("label", label)
+            with np.load(entry["out"]) as data:
+                outputs = {k: data[k] for k in data.files}
+            unwritten = poison_left(spec, outputs)
+            comparison = compare_outputs(spec, golden.outputs, outputs)
+            status = PASS if comparison.ok and not unwritten else FAIL
+            why = "; ".join(d for d in (unwritten, comparison.detail) if d)
+            records.append(CheckRecord(name, self.name, label, status, why, comparison.max_abs_err,
+                                       comparison.max_rel_err, seconds))
+        return records
+
+
+def _first_error(port) -> str:
+    error = port.errors[0]
+    return f"{error.span}: [{error.id}] {error.message}" + (f" (+{len(port.errors) - 1} more)"
+                                                             if len(port.errors) > 1 else "")
+
+
+def _worker_call(job: dict, interpret: bool) -> tuple[dict | None, str]:
+    env = dict(os.environ)
+    env.pop("TRITON_INTERPRET", None)
+    if interpret:
+        env["TRITON_INTERPRET"] = "1"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(job, handle)
+    try:
+        done = subprocess.run([sys.executable, "-m", "porter.check.triton", handle.name], env=env,
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {RUN_TIMEOUT_S} s"
+    finally:
+        os.unlink(handle.name)
+    last = done.stdout.strip().splitlines()[-1:] or [""]
+    try:
+        return json.loads(last[0]), ""
+    except json.JSONDecodeError:
+        return None, (done.stderr or done.stdout).strip()[-800:]
+
+
+# ------------------------------------------------------------------------- the worker process
+def _load_module(path: str):
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _gate_worker(job: dict) -> dict:
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+    module = _load_module(job["module"])
+    out = {}
+    for label, target in GATE_TARGETS:
+        status, why = PASS, "compiles"
+        for kernel, block, shared_bytes in job["gate"]:
+            fn, signature = module.GATE[kernel]
+            sig, constexprs = signature(tuple(block), shared_bytes)
+            try:
+                triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target))
+            except Exception as error:  # noqa: BLE001 -- any compiler failure is the check's result
+                status, why = FAIL, f"{kernel}: {type(error).__name__}: {str(error)[-400:]}"
+                break
+        out[label] = (status, why)
+    return out
+
+
+def _to_torch(array: np.ndarray, dtype: str, device: str):
+    import torch
+    if dtype == "bfloat16":
+        return torch.from_numpy(array.view(np.int16).copy()).view(torch.bfloat16).to(device)
+    return torch.from_numpy(array.copy()).to(device)
+
+
+def _from_torch(tensor, dtype: str) -> np.ndarray:
+    import torch
+    tensor = tensor.cpu()
+    if dtype == "bfloat16":
+        return tensor.view(torch.int16).numpy().view(np.uint16)
+    return tensor.numpy()
+
+
+def _run_worker(job: dict) -> dict:
+    import torch
+
+    from porter.golden.spec import load_spec
+    spec = load_spec(Path(job["spec"]))
+    device = job["device"]
+    module = _load_module(job["module"])
+    dtypes = {b.name: b.dtype for b in spec.buffers}
+    label = "run interpreter" if device == "cpu" else f"run {torch.cuda.get_device_name()}"
+    out = {}
+    for case in job["cases"]:
+        try:
+            with np.load(case["inputs"]) as data:
+                tensors = {name: _to_torch(data[name], dtypes[name], device) for name in data.files}
+            for kernel, grid, block, shared_bytes, args in case["launches"]:
+                values = [tensors[a] if a in tensors else case["scalars"][a] for a in args]
+                module.KERNELS[kernel](*values, grid=tuple(grid), block=tuple(block), shared_bytes=shared_bytes)
+            if device != "cpu":
+                torch.cuda.synchronize()
+            outputs = {b.name: _from_torch(tensors[b.name], b.dtype) for b in spec.buffers if b.is_output}
+            np.savez(case["out"], **outputs)
+            out[case["name"]] = {"label": label}
+        except Exception as error:  # noqa: BLE001 -- reported as the case's failure
+            out[case["name"]] = {"error": f"{type(error).__name__}: {str(error)[-600:]}"}
+    return out
+
+
+def main(argv: list[str]) -> None:
+    job = json.loads(Path(argv[0]).read_text())
+    result = _gate_worker(job) if job["mode"] == "gate" else _run_worker(job)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

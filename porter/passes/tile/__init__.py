@@ -1,0 +1,49 @@
+"""SIMT-to-tile lowering: CUDA kernels as block programs (see :mod:`.program`).
+
+Passes, each a named frozen dataclass: ``inline-device-calls`` (:mod:`.inline`),
+``classify-lanes`` (:mod:`.vectorize`), ``lower-to-block-program`` (:mod:`.lower`).
+:func:`lower_module` lowers every kernel of a module and returns programs and diagnostics.
+"""
+
+from __future__ import annotations
+
+from porter import diagnostics
+from porter.ir.instantiate import InstantiationError, instantiate
+from porter.ir.module import Module
+from porter.passes.tile.errors import Refusal
+from porter.passes.tile.lower import LowerToBlockProgram
+from porter.passes.tile.program import BlockProgram, render
+
+__all__ = ["BlockProgram", "Refusal", "lower_module", "render"]
+
+
+def lower_module(module: Module, source_text: str, instances: tuple[str, ...] = ()):
+    """(programs, diagnostics): one block program per kernel (template kernels per instance)."""
+    programs: list[BlockProgram] = []
+    found = []
+    lowering = LowerToBlockProgram(source_text)
+    for fn in module.kernels:
+        if fn.body is None or fn.template_args:
+            continue
+        targets = [fn]
+        if fn.is_template:
+            wanted = [i for i in instances if i.split("<")[0] == fn.name and "<" in i]
+            wanted += [f.full_name for f in module.kernels if f.name == fn.name and f.template_args]
+            if not wanted:
+                found.append(diagnostics.make("P0406", f"template kernel {fn.name} has no instance to port "
+                                              "(pass instantiate=('name<args>',))", fn.span))
+                continue
+            targets = []
+            for name in dict.fromkeys(wanted):
+                args = tuple(a.strip() for a in name[name.index("<") + 1:-1].split(","))
+                try:
+                    targets.append(instantiate(fn, args))
+                except InstantiationError as error:
+                    found.append(diagnostics.make("P0406", f"cannot instantiate {name}: {error}", fn.span))
+        for target in targets:
+            try:
+                programs.append(lowering.apply(target, module))
+            except Refusal as refusal:
+                found.append(diagnostics.make(refusal.diag_id, f"{target.full_name}: cannot lower to a block "
+                                              f"program: {refusal.message}", refusal.span or target.span))
+    return programs, found

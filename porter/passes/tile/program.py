@@ -1,0 +1,170 @@
+"""The block program: one CUDA block as array operations over its lanes.
+
+Target-neutral. A value (:class:`V`) is either *uniform* (one scalar for the block) or a *lane
+vector* (one element per lane, ``vec``); lanes are the block's threads, laid out x fastest and
+padded to powers of two per dimension (``lanes = BX*BY*BZ``). Statements (:class:`S`) are:
+
+``let``/``set``   a variable, set under a mask (``None``: no mask needed)
+``store``         a write to global or block-local (shared) memory, masked
+``eval``          an expression run for its effect (atomics)
+``if``            a branch on a uniform condition
+``where``         a region of lanes: ``mask = cond`` (the parent's mask and'ed in)
+``loop``          a loop on a uniform condition
+``mloop``         a masked loop: runs while any lane of ``mask`` is active
+``barrier``       the end of a phase (``__syncthreads``)
+``return``        a uniform early exit; lanes leaving alone are masked off (``set act``)
+
+Shared arrays are block-local arrays (``shared NAME: T[SIZE]``). Every node keeps the CUDA line
+it came from, for the emitters' comments. :func:`render` gives the stable text form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: binary operators of the block program (C spelling).
+BINARY = ("+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "<", "<=", ">", ">=", "==", "!=", "&&", "||")
+
+
+@dataclass(frozen=True, eq=False)
+class V:
+    """A value: ``op`` with ``args`` (values, names, numbers), a scalar ``dtype`` and ``vec``.
+
+    ops: const var param tid bid bdim gdim ltid bin un cast bitcast select math load atomic
+    shfl count any
+    """
+
+    op: str
+    dtype: str
+    vec: bool
+    args: tuple = ()
+
+
+@dataclass(frozen=True, eq=False)
+class S:
+    kind: str
+    args: tuple = ()
+    line: int = 0
+    body: tuple[S, ...] = ()
+    orelse: tuple[S, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "ptr" or "scalar"
+    dtype: str  # scalar type, or the pointee's scalar type
+    lanes: int = 1  # vector pointee (float4: 4)
+
+
+@dataclass(frozen=True)
+class Shared:
+    name: str
+    dtype: str
+    size: int | None  # elements; None: dynamic (the launch's shared bytes / element size)
+    dims: tuple[int, ...] = ()
+
+
+@dataclass
+class BlockProgram:
+    kernel: str  # as launches name it: "reduce_sum<256>"
+    symbol: str  # a Python identifier
+    line: int
+    params: list[Param]
+    shared: list[Shared]
+    body: tuple[S, ...]
+    dims: tuple[str, ...]  # thread dimensions the kernel uses
+    shuffles: tuple[str, ...] = ()  # dtypes exchanged between lanes (shuffles)
+    idioms: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------- text form
+def fmt(v) -> str:
+    if not isinstance(v, V):
+        return str(v)
+    a = v.args
+    match v.op:
+        case "const":
+            return repr(a[0])
+        case "var" | "param":
+            return a[0]
+        case "tid" | "bid" | "bdim" | "gdim":
+            return f"{v.op}.{a[0]}"
+        case "ltid":
+            return "ltid"
+        case "bin":
+            return f"({fmt(a[1])} {a[0]} {fmt(a[2])})"
+        case "un":
+            return f"{a[0]}{fmt(a[1])}"
+        case "cast" | "bitcast":
+            return f"{v.op}<{v.dtype}>({fmt(a[0])})"
+        case "select":
+            return f"select({fmt(a[0])}, {fmt(a[1])}, {fmt(a[2])})"
+        case "load":
+            space, base, index, mask = a
+            return f"load.{space}({fmt(base)}[{fmt(index)}]{', ' + fmt(mask) if mask is not None else ''})"
+        case "splat":
+            return f"splat({fmt(a[0])})"
+        case "count":
+            return f"count({fmt(a[0])}, {fmt(a[1])})"
+        case _:
+            return f"{v.op}.{a[0]}(" + ", ".join(fmt(x) for x in a[1:] if x is not None) + ")"
+
+
+def _kind(v: V) -> str:
+    return f"{v.dtype} {'vec' if v.vec else 'uni'}"
+
+
+def render_stmts(body, indent: str = "  ") -> list[str]:
+    lines: list[str] = []
+    for s in body:
+        a = s.args
+        at = f"  @{s.line}" if s.line else ""
+        match s.kind:
+            case "let":
+                lines.append(f"{indent}let {a[0]}: {_kind(a[1])} = {fmt(a[1])}{at}")
+            case "set":
+                mask = f" where {a[2]}" if a[2] else ""
+                lines.append(f"{indent}{a[0]} = {fmt(a[1])}{mask}{at}")
+            case "store":
+                space, base, index, value, mask = a
+                lines.append(f"{indent}store.{space} {fmt(base)}[{fmt(index)}] = {fmt(value)}"
+                             f"{' where ' + mask if mask else ''}{at}")
+            case "eval":
+                lines.append(f"{indent}{fmt(a[0])}{at}")
+            case "if":
+                lines.append(f"{indent}if {fmt(a[0])}:{at}")
+                lines += render_stmts(s.body, indent + "  ")
+                if s.orelse:
+                    lines.append(f"{indent}else:")
+                    lines += render_stmts(s.orelse, indent + "  ")
+            case "where":
+                lines.append(f"{indent}where {a[0]} = {fmt(a[1])}:{at}")
+                lines += render_stmts(s.body, indent + "  ")
+            case "loop":
+                lines.append(f"{indent}loop while {fmt(a[0])}:{at}")
+                lines += render_stmts(s.body, indent + "  ")
+            case "mloop":
+                lines.append(f"{indent}masked loop while any({a[0]}):{at}")
+                lines += render_stmts(s.body, indent + "  ")
+            case "barrier":
+                lines.append(f"{indent}barrier  # end of phase{at}")
+            case "return":
+                lines.append(f"{indent}return{at}")
+            case _:
+                lines.append(f"{indent}{s.kind} {a}{at}")
+    return lines
+
+
+def render(program: BlockProgram) -> str:
+    head = [f"block program {program.kernel}  (line {program.line})",
+            "  lanes: " + (" x ".join(program.dims) or "x") + " (powers of two, masked)"]
+    for p in program.params:
+        kind = f"ptr<{p.dtype}{'x' + str(p.lanes) if p.lanes > 1 else ''}>" if p.kind == "ptr" else p.dtype
+        head.append(f"  param {p.name}: {kind}")
+    for sh in program.shared:
+        size = "dynamic" if sh.size is None else str(sh.size)
+        head.append(f"  shared {sh.name}: {sh.dtype}[{size}]")
+    if program.shuffles:
+        head.append(f"  lane exchange: {', '.join(program.shuffles)}")
+    return "\n".join(head + render_stmts(program.body)) + "\n"

@@ -1,0 +1,145 @@
+"""JAX Pallas (gpu flavour) port of saxpy.cu made by porter (SIMT-to-tile lowering); do not edit by hand.
+
+Each CUDA kernel is one pl.pallas_call with the Triton lowering chosen explicitly
+(pallas.triton.CompilerParams): one program per CUDA block, one lane per CUDA thread (block
+dimensions padded to powers of two, padding lanes masked off), whole arrays as refs read and
+written with masked gathers/scatters; __shared__ arrays and warp exchanges live in per-block slices
+of extra outputs; __syncthreads is pallas.triton.debug_barrier. Under INTERPRET, loads, stores and
+atomics are emulated with whole-array jnp updates (the interpreter has no masked atomics).
+KERNELS maps kernel names to launchers with the CUDA signature; each returns
+{parameter index: new array} for the arrays the kernel writes. Set INTERPRET before calling to
+run on the CPU (True, or pltpu.InterpretParams(...)). 64-bit types need jax_enable_x64.
+"""
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from jax.experimental import pallas as pl
+
+FLAVOR = "gpu"
+INTERPRET = False
+
+
+def _dim3(value):
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    return tuple(int(v) for v in value) + (1,) * (3 - len(value))
+
+
+def _p2(n):
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _round(x):
+    # roundf: half away from zero
+    return jnp.where(x < 0, -jnp.floor(-x + 0.5), jnp.floor(x + 0.5))
+
+
+from jax.experimental.pallas import triton as plt
+
+
+def _compiler_params():
+    return plt.CompilerParams(num_warps=4)
+
+
+def _barrier():
+    if INTERPRET is False:
+        plt.debug_barrier()
+
+
+def _ld(ref, i, mask, shape):
+    i = jnp.asarray(i).astype(jnp.int32)
+    if mask is None and i.ndim == 0:
+        return ref[i]
+    mask = jnp.broadcast_to(True if mask is None else mask, shape)
+    i = jnp.where(mask, jnp.broadcast_to(i, shape), 0)
+    if INTERPRET is not False:
+        return jnp.where(mask, ref[...][i], jnp.zeros((), ref.dtype))
+    return plt.load(ref.at[i], mask=mask, other=0)
+
+
+def _st(ref, i, v, mask, shape):
+    i, v = jnp.asarray(i).astype(jnp.int32), jnp.asarray(v).astype(ref.dtype)
+    mask = jnp.broadcast_to(True if mask is None else mask, shape)
+    i, v = jnp.broadcast_to(i, shape), jnp.broadcast_to(v, shape)
+    if INTERPRET is not False:
+        everything = ref[...]
+        ref[...] = everything.at[jnp.where(mask, i, everything.shape[0])].set(v, mode="drop")
+        return
+    plt.store(ref.at[jnp.where(mask, i, 0)], v, mask=mask)
+
+
+_COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum, "xchg": lambda o, v, c: v,
+            "and": lambda o, v, c: o & v, "or": lambda o, v, c: o | v, "xor": lambda o, v, c: o ^ v,
+            "cas": lambda o, v, c: jnp.where(o == c, v, o)}
+_COMBINE["max"] = lambda o, v, c: jnp.maximum(o, v)
+_COMBINE["min"] = lambda o, v, c: jnp.minimum(o, v)
+_ATOMIC = {"add": plt.atomic_add, "max": plt.atomic_max, "min": plt.atomic_min, "xchg": plt.atomic_xchg,
+           "and": plt.atomic_and, "or": plt.atomic_or, "xor": plt.atomic_xor}
+
+
+def _atomic(op, ref, i, v, mask, shape, cmp=None):
+    i, v = jnp.asarray(i).astype(jnp.int32), jnp.asarray(v).astype(ref.dtype)
+    mask = jnp.broadcast_to(True if mask is None else mask, shape)
+    i, v = jnp.where(mask, jnp.broadcast_to(i, shape), 0), jnp.broadcast_to(v, shape)
+    c = jnp.broadcast_to(jnp.asarray(0 if cmp is None else cmp).astype(ref.dtype), shape)
+    if INTERPRET is False and op != "cas":
+        return _ATOMIC[op](ref, i, v, mask=mask)
+    if INTERPRET is False:
+        return plt.atomic_cas(ref.at[i], c, v)
+
+    def one_lane(k, old):  # lanes in order, one at a time: atomics as the interpreter can run them
+        current = ref[i[k]]
+        ref[i[k]] = jnp.where(mask[k], _COMBINE[op](current, v[k], c[k]), current)
+        return old.at[k].set(current)
+    return lax.fori_loop(0, shape[0], one_lane, jnp.zeros(shape, ref.dtype))
+
+
+def _exchange(buf, offset, value, src, ok, ltid, valid, shape):
+    # a warp shuffle: every lane publishes its value, then reads its source lane's (CUDA lane
+    # numbering: linear thread index; warps of 32)
+    _barrier()
+    _st(buf, offset + ltid, value, valid, shape)
+    _barrier()
+    got = _ld(buf, offset + src, valid & ok, shape)
+    _barrier()
+    return jnp.where(ok, got, value)
+
+
+def saxpy(n, a, x, y, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):
+    """CUDA kernel saxpy (saxpy.cu:2) launched as CUDA would; returns {parameter index: new array} for the arrays it writes."""
+    (_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)
+    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)
+    _L = _BX * _BY * _BZ  # lanes: the block's threads, padded to powers of two
+    _SHAPE = (_L,)
+    _programs = _gx * _gy * _gz
+    _arrays = [jnp.ravel(x), jnp.ravel(y)]
+    
+    def _kernel(x_ref, _in_y, y_ref, n=n, a=a):  # refs, then by-value parameters
+        """One program per CUDA block (saxpy.cu:2), one lane per thread."""
+        _lane = lax.broadcasted_iota(jnp.int32, _SHAPE, 0)
+        _tid_x = (_lane % _BX).astype(jnp.uint32)
+        _tid_y = ((_lane // _BX) % _BY).astype(jnp.uint32)
+        _tid_z = (_lane // (_BX * _BY)).astype(jnp.uint32)
+        _bdim_x, _gdim_x = jnp.uint32(_bx), jnp.uint32(_gx)
+        _bid_x = pl.program_id(0).astype(jnp.uint32)
+        _bdim_y, _gdim_y = jnp.uint32(_by), jnp.uint32(_gy)
+        _bid_y = pl.program_id(1).astype(jnp.uint32)
+        _bdim_z, _gdim_z = jnp.uint32(_bz), jnp.uint32(_gz)
+        _bid_z = pl.program_id(2).astype(jnp.uint32)
+        _valid = (_tid_x < _bdim_x) & (_tid_y < _bdim_y) & (_tid_z < _bdim_z)  # padding lanes off
+        _act = _valid
+        _ltid = (_tid_x + _tid_y * _bdim_x + _tid_z * _bdim_x * _bdim_y).astype(jnp.int32)
+        _pid = pl.program_id(0) + pl.program_id(1) * _gx + pl.program_id(2) * _gx * _gy
+        n = jnp.asarray(n, jnp.int32)  # by-value parameter
+        a = jnp.asarray(a, jnp.float32)  # by-value parameter
+        i = jnp.asarray(((_bid_x * _bdim_x) + _tid_x)).astype(jnp.int32)  # saxpy.cu:3
+        c1 = (i < n)  # saxpy.cu:4
+        m2 = (_act & c1)  # divergent branch  # saxpy.cu:4
+        _st(y_ref, i, ((a * _ld(x_ref, i, m2, _SHAPE)) + _ld(y_ref, i, m2, _SHAPE)), m2, _SHAPE)  # saxpy.cu:5
+    
+    _results = pl.pallas_call(_kernel, grid=(_gx, _gy, _gz), out_shape=[jax.ShapeDtypeStruct(_arrays[1].shape, _arrays[1].dtype)],
+                              input_output_aliases={1: 0}, interpret=INTERPRET,
+                              compiler_params=_compiler_params())(*_arrays)
+    return {3: _results[0].reshape(jnp.shape(y))}
+
+KERNELS = {'saxpy': saxpy}

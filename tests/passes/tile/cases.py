@@ -1,0 +1,57 @@
+"""Small CUDA kernels for the tile-lowering tests, by name."""
+
+KERNELS = {
+    "divergent_if": """
+__global__ void divergent_if(const float* x, float* y, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    float v = 0.0f;
+    if (i < n) {
+        v = x[i];
+        if (v < 0.0f) { v = -v; } else { v = v * 2.0f; }
+    }
+    if (i < n) y[i] = v;
+}
+""",
+    "phases": """
+__global__ void phases(const float* x, float* y) {
+    __shared__ float tile[64];
+    int t = threadIdx.x;
+    tile[t] = x[blockIdx.x * 64 + t];
+    __syncthreads();
+    y[blockIdx.x * 64 + t] = tile[63 - t];
+}
+""",
+    "shared_reuse": """
+__global__ void shared_reuse(const float* x, float* y) {
+    __shared__ float s[32];
+    int t = threadIdx.x;
+    s[t] = x[t];
+    __syncthreads();
+    float a = s[(t + 1) % 32];
+    __syncthreads();
+    s[t] = a * 2.0f;
+    __syncthreads();
+    y[t] = s[31 - t];
+}
+""",
+    "varying_trip": """
+__global__ void varying_trip(const int* start, int* steps, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    int v = start[i];
+    int k = 0;
+    while (v != 1 && k < 100) {
+        v = (v % 2 == 0) ? v / 2 : 3 * v + 1;
+        k++;
+    }
+    steps[i] = k;
+}
+""",
+    "refused": """
+__global__ void refused(const float* x, float* y) {
+    float local[4];
+    local[0] = x[threadIdx.x];
+    y[threadIdx.x] = local[0];
+}
+""",
+}

@@ -1,0 +1,50 @@
+"""The SIMT-to-tile lowering on small kernels: expected block-program text, and refusals."""
+
+from pathlib import Path
+
+import pytest
+from porter.frontends.ir_frontend import build_ir
+
+from porter.passes.tile import lower_module, render
+from porter.source import load_source
+from tests.passes.tile.cases import KERNELS
+
+EXPECTED = Path(__file__).parent / "expected"
+
+
+def lower(name: str):
+    source = load_source(KERNELS[name], name=f"{name}.cu")
+    return lower_module(build_ir(source), source.text)
+
+
+@pytest.mark.parametrize("name", ["divergent_if", "phases", "shared_reuse", "varying_trip"])
+def test_block_program_text(name):
+    programs, problems = lower(name)
+    assert problems == []
+    assert render(programs[0]) == (EXPECTED / f"{name}.expected").read_text()
+
+
+def test_divergent_if_becomes_masks():
+    text = render(lower("divergent_if")[0][0])
+    assert "where m" in text and " vec = " in text
+
+
+def test_barriers_split_phases():
+    text = render(lower("phases")[0][0])
+    assert text.count("barrier  # end of phase") == 1
+    assert "shared tile: f32[64]" in text
+
+
+def test_thread_dependent_trip_count_is_a_masked_loop():
+    text = render(lower("varying_trip")[0][0])
+    assert "masked loop while any(" in text
+    assert "return" in text or "act = " in text
+
+
+def test_refused_construct_names_it_and_its_line():
+    programs, problems = lower("refused")
+    assert programs == []
+    [diag] = problems
+    assert diag.id == "P0403"
+    assert "local array local" in diag.message
+    assert diag.span.line == 3
