@@ -11,15 +11,38 @@ from porter.source import SourceFile, load_source
 
 
 def translate(source: str | os.PathLike | SourceFile, target: str = "hip", *,
-              name: str | None = None, **options: Any) -> TranslationResult:
+              name: str | None = None, optimize: bool = False, llm: dict[str, Any] | None = None,
+              **options: Any) -> TranslationResult:
     """Translate CUDA source to ``target``.
 
     ``source`` is a path (``Path``, or a string naming a file) or CUDA source text; ``name`` names
     a string source in diagnostics. Options are the target's (for HIP: ``hip_version``,
     ``offload_arch``, ``launch_syntax``). Bad input raises :class:`porter.InputError`; problems in
     the code itself come back as diagnostics on the result.
+
+    ``optimize=True`` then runs the LLM rewrite stage on the port (``llm``: the keyword arguments of
+    :func:`porter.llm.optimize`, e.g. ``{"model": "anthropic/claude-...", "rounds": 2}``; the kernel
+    needs a golden spec beside it). The result's code is the winning rewrite, or the deterministic
+    port when none passed every check and beat it; ``result.optimization`` holds the full report.
     """
     backend = get_backend(target)
     backend_options = make_options(backend, options)
     loaded = source if isinstance(source, SourceFile) else load_source(source, name=name)
-    return backend.translate(loaded, backend_options)
+    result = backend.translate(loaded, backend_options)
+    if optimize:
+        result = _optimize(result, loaded, target, llm or {})
+    return result
+
+
+def _optimize(result: TranslationResult, source: SourceFile, target: str, settings: dict[str, Any]) -> TranslationResult:
+    from porter.llm import optimize as run_llm_stage
+
+    if source.path is None:
+        raise ValueError("optimize=True needs a kernel file with a golden spec beside it, not a string")
+    if result.errors:
+        raise ValueError(f"optimize=True: the deterministic port has error diagnostics; fix those first "
+                         f"({result.errors[0].span}: {result.errors[0].message})")
+    outcome = run_llm_stage(source.path, target, port=result.code, **settings)
+    result.code = outcome.code
+    result.optimization = outcome
+    return result

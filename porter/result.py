@@ -18,6 +18,7 @@ class TranslationResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    optimization: Any = None  # porter.llm's report when translate(..., optimize=True) ran the LLM stage
 
     @property
     def ok(self) -> bool:

@@ -59,10 +59,11 @@ def _trunc(x):
 
 @triton.jit
 def _rint(x):
-    # round half to even, as CUDA's rintf / __float2int_rn
-    r = tl.floor(x + 0.5)
-    tie = (r - x) == 0.5
-    return tl.where(tie & (tl.floor(r * 0.5) * 2.0 != r), r - 1.0, r)
+    # round half to even, as CUDA's rintf / __float2int_rn: adding and subtracting 2^23 rounds an
+    # fp32 magnitude below 2^23 to an integer in the current (nearest-even) mode, exactly
+    a = tl.abs(x)
+    r = tl.where(a < 8388608.0, (a + 8388608.0) - 8388608.0, a)
+    return tl.where(x < 0, -r, r)
 
 
 @triton.jit

@@ -124,8 +124,11 @@ def _first_error(port) -> str:
 
 
 def _worker_call(job: dict) -> tuple[dict | None, str]:
-    env = dict(os.environ)
-    if job["mode"] != "gpu":
+    # Several checks run at once: no jax process may take most of the GPU's memory up front.
+    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+    if job["mode"] == "lower" and _has_cuda_gpu():
+        pass  # jax 0.11 lowers for cuda only with a GPU device (or an abstract one) in sight
+    elif job["mode"] != "gpu":
         env["JAX_PLATFORMS"] = "cpu"
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(job, handle)
@@ -215,12 +218,23 @@ def _races() -> str:
     return "yes" if state is not None and getattr(state, "races_found", False) else ""
 
 
+def _has_cuda_gpu() -> bool:
+    import shutil
+
+    return shutil.which("nvidia-smi") is not None
+
+
 def _pretend_tpu_info() -> None:
-    """Mosaic asks the default device for the TPU generation; on a CPU machine, answer v5e (private API)."""
+    """Mosaic asks the default device for the TPU generation; on a CPU machine, answer v5e. jax 0.10.2
+    needs this (private API); where the private names are missing the lowering is tried as it is."""
     try:
         from jax._src.pallas.mosaic import tpu_info
+        make = getattr(tpu_info, "_get_tpu_info_impl", None)
+        registry = getattr(tpu_info, "registry", None)
+        if make is None or registry is None:
+            return
         chip = getattr(tpu_info.ChipVersion, "TPU_V5E", None) or list(tpu_info.ChipVersion)[-1]
-        tpu_info.registry.setdefault("cpu", lambda: tpu_info._get_tpu_info_impl(chip, 1))
+        registry.setdefault("cpu", lambda: make(chip, 1))
     except (ImportError, AttributeError):
         pass
 
