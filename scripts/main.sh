@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# The main job: set up, port the bundled examples to every backend porter has, and check them.
-# Backends today: HIP, for a 64-lane (gfx90a) and a 32-lane (gfx1100) AMD GPU, checked by the AMD
-# compile gate (hipcc, no GPU needed).
+# The main job: set up, port the bundled examples to every backend porter has, and check every
+# backend's ports of the golden corpus against the goldens recorded from real CUDA runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,9 +8,16 @@ bash scripts/setup.sh
 . .venv/bin/activate
 out="${1:-out}"
 porter doctor
+# HIP, for a 64-lane (gfx90a) and a 32-lane (gfx1100) AMD GPU, through the AMD compile gate.
 for arch in gfx90a gfx1100; do
   porter port examples --to hip --out "$out/hip-$arch" --hip-version 5.2 --offload-arch "$arch" --force
   python -m porter.backends.hip.gate "$out/hip-$arch" --arch "$arch"
 done
-# Golden parity for every backend porter can check (on this machine: what `porter doctor` lists).
-porter check --format table --json "$out/porter-check.json"
+# The tile backends (the examples are warp-level showcases: expect diagnostics naming what a
+# tile language cannot express).
+porter port examples --to triton --out "$out/triton" --force
+porter port examples --to pallas --out "$out/pallas-gpu" --force
+porter port examples --to pallas --flavor tpu --out "$out/pallas-tpu" --force
+porter port examples --to nki --out "$out/nki" --force
+# Golden parity for every backend porter can check on this machine (porter doctor says which).
+porter check --format junit -o "$out/porter-check.xml" --json "$out/porter-check.json"
