@@ -177,7 +177,7 @@ def time_torch_case(spec: KernelSpec, job: CaseJob, settings: Settings, run: Cal
     torch.cuda.synchronize()
     times = [start.elapsed_time(stop) for start, stop in zip(starts, stops)]
     correct, detail = judge(spec, job, outputs)
-    return Timing(OK, detail, times, correct)
+    return Timing(OK, detail, times, correct, outputs)
 
 
 class PallasTimer:

@@ -56,6 +56,8 @@ def table_text(data: dict) -> str:
     settings = (f"settings: {data['settings'].get('runs')} timed runs after {data['settings'].get('warmup')} "
                 f"warm-up runs, {data['settings'].get('copies')} input sets, L2 flushed before each run")
     lines = [f"porter bench: {stamp(data)}", ceilings, settings, ""]
+    if data.get("interrupted"):
+        lines.insert(3, f"INTERRUPTED: {data['interrupted']}")
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
@@ -67,6 +69,8 @@ def table_text(data: dict) -> str:
             continue
         speed = s.get("geomean_speed_vs_cuda")
         line = f"{name}: {s['timed']}/{s['cases']} timed, {s['failed']} failed, {s['incorrect']} incorrect"
+        if s.get("counted", s["timed"]) != s["timed"]:
+            line += f", {s['counted']} counted (outputs matched)"
         if speed:
             line += f"; geomean speed vs cuda {speed:.3f}x"
         if s.get("median_time_ms"):
@@ -74,6 +78,18 @@ def table_text(data: dict) -> str:
                      f" (max {_pct(s.get('max_bandwidth_fraction_memory_bound'))}) of copy bandwidth; median time "
                      f"{1e3 * s['median_time_ms']:.2f} us")
         lines.append(line)
+        group = s.get("memory_bound") or {}
+        if group.get("cases"):
+            lines.append(f"  memory-bound kernels ({', '.join(group['categories'])}): {group['cases']} cases, "
+                         f"median {_pct(group['median_bandwidth_fraction'])} of copy bandwidth, best "
+                         f"{_pct(group['best_bandwidth_fraction'])} ({group['best_case']}), "
+                         f"{group['at_least_70_percent']} at >= 70%, median time {1e3 * group['median_time_ms']:.1f} us"
+                         + (f", geomean speed vs cuda {group['geomean_speed_vs_cuda']:.3f}x"
+                            if group.get("geomean_speed_vs_cuda") else ""))
+    if data.get("scale"):
+        from porter.bench.scale import scale_lines
+
+        lines += ["", *scale_lines(data["scale"])]
     return "\n".join(lines) + "\n"
 
 

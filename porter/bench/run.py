@@ -19,7 +19,18 @@ import numpy as np
 from porter import __version__
 from porter.bench.model import bytes_moved, flops, roofline
 from porter.bench.stats import geomean, median, summarize
-from porter.bench.timers import FAILED, OK, TIMERS, UNAVAILABLE, CaseJob, Settings, Timing, cpu_count, timer_for
+from porter.bench.timers import (
+    FAILED,
+    OK,
+    TIMERS,
+    UNAVAILABLE,
+    CaseJob,
+    Settings,
+    Timing,
+    cpu_count,
+    release_plans,
+    timer_for,
+)
 from porter.golden.inputs import make_inputs
 from porter.golden.model import CaseSpec, KernelSpec
 from porter.golden.record import selected_cases
@@ -51,19 +62,23 @@ def dry_run_lines(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: lis
     return lines
 
 
-def case_jobs(spec: KernelSpec, cases: list[CaseSpec], settings: Settings, store: Path | None) -> list[CaseJob]:
+def case_jobs(spec: KernelSpec, cases: list[CaseSpec], settings: Settings, store: Path | None,
+              use_golden: bool = True) -> list[CaseJob]:
+    """The cases' input sets (set 0 the golden's when recorded and ``use_golden``), made in threads."""
     jobs = []
-    for case in cases:
-        resolved = resolve_case(spec, case)
-        folder = store or default_store(spec.path)
-        golden_outputs, first = None, None
-        if entry_for(spec, case, folder).status == "fresh":
-            golden = load(folder, spec.name, case.name)
-            first, golden_outputs = golden.inputs, golden.outputs
-        sets = [first if first is not None else make_inputs(resolved)]
-        for k in range(1, settings.copies):
-            sets.append(make_inputs(dataclasses.replace(resolved, seed=resolved.seed + SEED_STRIDE * k)))
-        jobs.append(CaseJob(spec, case, resolved, sets, golden_outputs))
+    with ThreadPoolExecutor(min(8, cpu_count())) as pool:
+        for case in cases:
+            resolved = resolve_case(spec, case)
+            folder = store or default_store(spec.path)
+            golden_outputs, first = None, None
+            if use_golden and entry_for(spec, case, folder).status == "fresh":
+                golden = load(folder, spec.name, case.name)
+                first, golden_outputs = golden.inputs, golden.outputs
+            variants = [dataclasses.replace(resolved, seed=resolved.seed + SEED_STRIDE * k)
+                        for k in range(1, settings.copies)]
+            made = list(pool.map(make_inputs, ([resolved] if first is None else []) + variants))
+            sets = ([first] if first is not None else []) + made
+            jobs.append(CaseJob(spec, case, resolved, sets, golden_outputs))
     return jobs
 
 
@@ -158,9 +173,18 @@ def environment(machine) -> dict:
 
 def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: list[str], settings: Settings,
                   machine, store: Path | None = None, peaks: dict | None = None,
-                  on_progress: Callable[[str], None] | None = None, command: str = "") -> dict:
-    """Time every selected case on every backend; the results document (see :data:`SCHEMA`)."""
+                  on_progress: Callable[[str], None] | None = None, command: str = "",
+                  scale: dict | None = None) -> dict:
+    """Time every selected case on every backend; the results document (see :data:`SCHEMA`).
+
+    With ``scale`` (from :func:`scale_document`: the cases of ``chosen`` are scaled ones, which have
+    no golden) the CUDA original is timed first and its first run's outputs are the reference the
+    other backends' outputs are compared with (the golden tolerances); a port's time counts in the
+    summary only when its outputs match."""
     say = on_progress or (lambda message: None)
+    reference = "cuda" if scale is not None else "golden"
+    if reference == "cuda":
+        backends = ["cuda", *(b for b in backends if b != "cuda")]
     timers = {name: timer_for(name) for name in backends}
     why_not = {name: timer.unavailable(machine) for name, timer in timers.items()}
     if peaks is None:
@@ -171,21 +195,38 @@ def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: lis
     with ThreadPoolExecutor(min(16, cpu_count())) as pool:
         builds = dict(zip(((s.name, n) for s, n in work), pool.map(lambda w: timers[w[1]].build(w[0], machine), work)))
     records = []
-    for spec, cases in chosen:
-        jobs = case_jobs(spec, cases, settings, store)
-        for name in backends:
-            if why_not[name]:
-                timings = [Timing(UNAVAILABLE, why_not[name]) for _ in jobs]
-            else:
-                build = builds[(spec.name, name)]
-                if build.status != OK:
-                    timings = [Timing(build.status, build.detail) for _ in jobs]
+    prepare = ThreadPoolExecutor(1)  # the next kernel's inputs are made while this one is timed
+    upcoming = prepare.submit(case_jobs, *chosen[0], settings, store, reference == "golden") if chosen else None
+    interrupted = False
+    try:
+        for index, (spec, cases) in enumerate(chosen):
+            jobs = upcoming.result()
+            upcoming = (prepare.submit(case_jobs, *chosen[index + 1], settings, store, reference == "golden")
+                        if index + 1 < len(chosen) else None)
+            for name in backends:
+                if why_not[name]:
+                    timings = [Timing(UNAVAILABLE, why_not[name]) for _ in jobs]
                 else:
-                    say(f"timing {spec.name} on {name}")
-                    timings = timers[name].time(spec, build, jobs, settings)
-            records += [case_record(job, name, timing, peaks) for job, timing in zip(jobs, timings)]
+                    build = builds[(spec.name, name)]
+                    if build.status != OK:
+                        timings = [Timing(build.status, build.detail) for _ in jobs]
+                    else:
+                        say(f"timing {spec.name} on {name}")
+                        timings = timers[name].time(spec, build, jobs, settings)
+                if reference == "cuda" and name == "cuda":
+                    for job, timing in zip(jobs, timings):
+                        job.golden_outputs = timing.outputs if timing.status == OK else None
+                for timing in timings:
+                    timing.outputs = None
+                records += [case_record(job, name, timing, peaks, reference) for job, timing in zip(jobs, timings)]
+            release_plans(jobs)
+            del jobs
+    except KeyboardInterrupt:  # keep what was timed (a run under `timeout -s INT`)
+        interrupted = True
+        say("interrupted: writing the cases timed so far")
+    prepare.shutdown(wait=False, cancel_futures=True)
     add_speedups(records)
-    return {
+    document = {
         "schema": SCHEMA,
         "command": command,
         "environment": environment(machine),
@@ -194,15 +235,24 @@ def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: lis
         "peaks": peaks,
         "backends": {name: {"available": not why_not[name], "why_not": why_not[name] or ""} for name in backends},
         "results": records,
-        "summary": summarize_records(records, backends),
+        "summary": summarize_records(records, backends, reference),
     }
+    if scale is not None:
+        document["scale"] = scale
+    if interrupted:
+        document["interrupted"] = "the run was interrupted: only the cases above were timed"
+    return document
 
 
-def case_record(job: CaseJob, backend: str, timing: Timing, peaks: dict) -> dict:
+def case_record(job: CaseJob, backend: str, timing: Timing, peaks: dict, reference: str = "golden") -> dict:
     nbytes, nflops = bytes_moved(job.resolved), flops(job.resolved)
+    detail = timing.detail
+    if reference == "cuda" and backend != "cuda" and timing.status == OK and job.golden_outputs is None:
+        detail = (detail + "; " if detail else "") + "not checked: the CUDA original gave no outputs"
     record = {"kernel": job.spec.name, "case": job.case.name, "backend": backend, "category": job.spec.category,
-              "launches": len(job.resolved.launches), "status": timing.status, "detail": timing.detail,
-              "correct": timing.correct, "bytes": nbytes, "flops": nflops}
+              "launches": len(job.resolved.launches), "status": timing.status, "detail": detail,
+              "correct": timing.correct, "reference": "-" if reference == "cuda" and backend == "cuda" else reference,
+              "sizes": dict(job.resolved.sizes), "bytes": nbytes, "flops": nflops}
     if timing.status == OK and timing.times_ms:
         stats = summarize(timing.times_ms)
         record.update(stats)
@@ -219,15 +269,48 @@ def add_speedups(records: list[dict]) -> None:
         record["speed_vs_cuda"] = base / record["median_ms"] if base and "median_ms" in record else None
 
 
-def summarize_records(records: list[dict], backends: list[str]) -> dict:
+#: spec categories whose kernels are memory-bound by design (a roofline bound of "compute" still excludes one)
+MEMORY_BOUND_CATEGORIES = ("elementwise", "normalization", "reduction", "layout", "gather", "stencil")
+
+
+def counts(record: dict, reference: str) -> bool:
+    """Whether a timed record counts in the summary: its outputs matched (or, against goldens, were not
+    compared); against CUDA's outputs a port must have been checked and matched."""
+    if record["status"] != OK or record.get("correct") is False:
+        return False
+    return reference != "cuda" or record["backend"] == "cuda" or record.get("correct") is True
+
+
+def memory_bound_summary(timed: list[dict]) -> dict:
+    """Bandwidth of the memory-bound kernels (:data:`MEMORY_BOUND_CATEGORIES`), one value per case."""
+    group = [r for r in timed if r.get("category") in MEMORY_BOUND_CATEGORIES and r.get("bound") != "compute"
+             and r.get("bandwidth_fraction")]
+    if not group:
+        return {"cases": 0}
+    best = max(group, key=lambda r: r["bandwidth_fraction"])
+    fractions = [r["bandwidth_fraction"] for r in group]
+    return {
+        "cases": len(group),
+        "categories": list(MEMORY_BOUND_CATEGORIES),
+        "median_bandwidth_fraction": median(fractions),
+        "best_bandwidth_fraction": best["bandwidth_fraction"],
+        "best_case": f"{best['kernel']}/{best['case']}",
+        "at_least_70_percent": sum(f >= 0.7 for f in fractions),
+        "median_time_ms": median([r["median_ms"] for r in group]),
+        "geomean_speed_vs_cuda": geomean(r["speed_vs_cuda"] for r in group if r.get("speed_vs_cuda")),
+    }
+
+
+def summarize_records(records: list[dict], backends: list[str], reference: str = "golden") -> dict:
     summary = {}
     for name in backends:
         mine = [r for r in records if r["backend"] == name]
-        timed = [r for r in mine if r["status"] == OK]
+        timed = [r for r in mine if counts(r, reference)]
         memory = [r["bandwidth_fraction"] for r in timed if r.get("bound") == "memory" and r.get("bandwidth_fraction")]
         summary[name] = {
             "cases": len(mine),
-            "timed": len(timed),
+            "timed": sum(r["status"] == OK for r in mine),
+            "counted": len(timed),
             "failed": sum(r["status"] == FAILED for r in mine),
             "incorrect": sum(r.get("correct") is False for r in mine),
             "statuses": {s: sum(r["status"] == s for r in mine) for s in sorted({r["status"] for r in mine})},
@@ -237,6 +320,7 @@ def summarize_records(records: list[dict], backends: list[str]) -> dict:
             "median_roofline_fraction": (median(f) if (f := [r["roofline_fraction"] for r in timed
                                                              if r.get("roofline_fraction")]) else None),
             "median_time_ms": median([r["median_ms"] for r in timed]) if timed else None,
+            "memory_bound": memory_bound_summary(timed),
         }
     return summary
 

@@ -64,6 +64,7 @@ class CaseJob:
     resolved: ResolvedCase
     inputs: list[dict[str, np.ndarray]]
     golden_outputs: dict[str, np.ndarray] | None = None
+    plans: list[str] | None = None  # the input sets' plan files, written once for all native timers
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Timing:
     detail: str = ""
     times_ms: list[float] = field(default_factory=list)
     correct: bool | None = None  # the first run's outputs against the golden (None: not compared)
+    outputs: dict[str, np.ndarray] | None = field(default=None, repr=False)  # the first run's outputs
 
 
 @dataclass
@@ -89,9 +91,52 @@ def judge(spec: KernelSpec, job: CaseJob, outputs: dict[str, np.ndarray] | None)
     if outputs is None or job.golden_outputs is None:
         return None, ""
     unwritten = poison_left(spec, outputs)
-    comparison = compare_outputs(spec, job.golden_outputs, outputs)
-    ok = comparison.ok and not unwritten
-    return ok, "" if ok else "; ".join(d for d in (unwritten, comparison.detail) if d)
+    ok, detail = compare_in_chunks(spec, job.golden_outputs, outputs)
+    ok = ok and not unwritten
+    return ok, "" if ok else "; ".join(d for d in (unwritten, detail) if d)
+
+
+#: outputs larger than this many elements are compared in chunks on several threads (scaled cases)
+CHUNK_ELEMENTS = 1 << 22
+
+
+def compare_in_chunks(spec: KernelSpec, expected: dict[str, np.ndarray], actual: dict[str, np.ndarray],
+                      chunk: int = CHUNK_ELEMENTS) -> tuple[bool, str]:
+    """:func:`porter.check.compare.compare_outputs` (same tolerances), buffer by buffer and, for large
+    buffers, over flat chunks in threads; a failure names its chunk's first element."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    pieces = []
+    for buffer in (b for b in spec.buffers if b.is_output):
+        one = dataclasses.replace(spec, buffers=(buffer,))
+        want, got = np.asarray(expected[buffer.name]).reshape(-1), np.asarray(actual[buffer.name]).reshape(-1)
+        if want.size != got.size:
+            return False, f"{buffer.name}: {got.size} elements, expected {want.size}"
+        if want.size <= chunk:
+            pieces.append((one, buffer.name, 0, expected[buffer.name], actual[buffer.name]))
+            continue
+        for start in range(0, want.size, chunk):
+            pieces.append((one, buffer.name, start, want[start:start + chunk], got[start:start + chunk]))
+
+    def check(piece) -> str:
+        one, name, start, want, got = piece
+        comparison = compare_outputs(one, {name: want}, {name: got})
+        if comparison.ok:
+            return ""
+        return comparison.detail if want.ndim != 1 or start == 0 and want.size == expected[name].size else (
+            f"{comparison.detail} (flat index from element {start})")
+
+    if len(pieces) == 1:
+        problems = [check(pieces[0])]
+    else:
+        with ThreadPoolExecutor(min(16, cpu_count())) as pool:
+            problems = list(pool.map(check, pieces))
+    problems = [p for p in problems if p]
+    if problems:
+        more = f" (and {len(problems) - 1} more failing chunks)" if len(problems) > 1 else ""
+        return False, problems[0] + more
+    return True, ""
 
 
 class NativeTimer:
@@ -137,12 +182,16 @@ class NativeTimer:
         folder = Path(build.artifact).parent / "runs"
         folder.mkdir(parents=True, exist_ok=True)
         lines, outputs = [], []
+        shared = Path(build.artifact).parent.parent.parent / "plans"  # build_dir/bench/plans
+        shared.mkdir(parents=True, exist_ok=True)
         for index, job in enumerate(jobs):
-            plans = []
-            for copy, inputs in enumerate(job.inputs):
-                plan = folder / f"{index}.{copy}.plan"
-                plan.write_bytes(encode_plan(job.resolved, inputs))
-                plans.append(str(plan))
+            if job.plans is None or not all(Path(p).exists() for p in job.plans):
+                job.plans = []
+                for copy, inputs in enumerate(job.inputs):
+                    plan = shared / f"{spec.name}.{index}.{copy}.plan"
+                    plan.write_bytes(encode_plan(job.resolved, inputs))
+                    job.plans.append(str(plan))
+            plans = job.plans
             output = folder / f"{index}.out"
             output.unlink(missing_ok=True)
             outputs.append(output)
@@ -169,10 +218,21 @@ class NativeTimer:
         for index, job in enumerate(jobs):
             timing = results[index]
             if timing.status == OK:
-                timing.correct, detail = judge(spec, job, _read_output(outputs[index], job))
+                timing.outputs = _read_output(outputs[index], job)
+                timing.correct, detail = judge(spec, job, timing.outputs)
                 timing.detail = detail
             timings.append(timing)
+        for path in outputs:  # outputs of scaled cases are hundreds of MB each (plans: see release_plans)
+            path.unlink(missing_ok=True)
         return timings
+
+
+def release_plans(jobs: list[CaseJob]) -> None:
+    """Delete the jobs' plan files (after every backend has timed them)."""
+    for job in jobs:
+        for plan in job.plans or ():
+            Path(plan).unlink(missing_ok=True)
+        job.plans = None
 
 
 def run_timer(binary: Path, jobfile: Path, settings: Settings, first: int) -> tuple[dict[int, Timing], int | None, str]:

@@ -44,8 +44,16 @@ def _backends() -> list[str]:
               help="Keep generated timers here (default: a temporary folder).")
 @click.option("--no-torch", is_flag=True, help="Measure peaks without torch (probe kernels only).")
 @click.option("--dry-run", is_flag=True, help="List what would be timed; needs no GPU.")
+@click.option("--scale", "scale_mb", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MB",
+              help="Grow each case to move at most MB megabytes (10^6 bytes, reads + writes): every size in "
+                   "its buffers' shapes is multiplied by the largest integer factor that fits (a power of two "
+                   "when those sizes all are; kernels with a flop formula capped at 1e11 flops); sizes in "
+                   "block, shared_bytes or template arguments are held, and a case with nothing to grow is "
+                   "listed as not scalable. One case per kernel is timed (the one moving the most bytes), "
+                   "cuda is always timed first and every port's outputs are checked against its outputs.")
 @_guarded
-def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc, build_dir, no_torch, dry_run):
+def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc, build_dir, no_torch, dry_run,
+          scale_mb):
     """Time every golden case of PATHS (default: porter's corpus) on this GPU, per backend.
 
     \b
@@ -65,7 +73,19 @@ def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc
     chosen = selection(load_specs(paths), case_glob)
     if not chosen:
         raise GoldenError(f"no case matches {case_glob!r}")
+    scale = None
+    if scale_mb is not None:
+        from porter.bench.scale import MB, scale_document, scale_lines, scale_selection
+
+        backends = ["cuda", *(b for b in backends if b != "cuda")]
+        scaled, not_scalable = scale_selection(chosen, int(scale_mb * MB))
+        scale = scale_document(scale_mb, scaled, not_scalable)
+        chosen = [(spec, [s.case for s in cases]) for spec, cases in scaled]
+        if not chosen:
+            raise GoldenError(f"no selected case can be scaled to {scale_mb:g} MB")
     if dry_run:
+        for line in scale_lines(scale) if scale else []:
+            click.echo(line)
         for line in dry_run_lines(chosen, backends, settings):
             click.echo(line)
         return
@@ -80,7 +100,7 @@ def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc
         say(f"measuring the ceilings of {machine.gpu.name}")
         peaks = measure_peaks(machine, use_torch=not no_torch)
         data = run_benchmark(chosen, backends, settings, machine, store, peaks, say,
-                             command=shlex.join(["porter", "bench", *sys.argv[2:]]))
+                             command=shlex.join(["porter", "bench", *sys.argv[2:]]), scale=scale)
     folder = out_dir or default_out_dir(data, Path.cwd() / "benchmarks" / "results")
     click.echo(table_text(data))
     for path in write_all(data, folder):
