@@ -31,7 +31,8 @@ class TritonBackend:
             return result
         module = build_ir(source)
         result.diagnostics += [d for d in module.diagnostics if d.is_error]
-        programs, refused = lower_module(module, source.text, tuple(options.instantiate))
+        programs, refused = lower_module(module, source.text, tuple(options.instantiate),
+                                         raise_reductions=options.raise_reductions)
         result.diagnostics += refused
         result.code = emit_module(programs, Path(source.name).name)
         return result

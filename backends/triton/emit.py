@@ -77,6 +77,18 @@ class _Emitter:
             return f"((_zi + ({text}).to(tl.int32)) != 0)"
         return f"(tl.zeros([LANES], {TL[v.dtype]}) + {text})"
 
+    def identity(self, op: str, dtype: str) -> str:
+        """The identity of ``op`` for ``dtype``, as a typed scalar (the value of masked-off lanes)."""
+        if op == "add":
+            value = "0"
+        elif dtype[0] == "f":
+            value = "-_INF" if op == "max" else "_INF"
+        else:
+            bits = int(dtype[1:])
+            lo, hi = (0, 2**bits - 1) if dtype[0] == "u" else (-2**(bits - 1), 2**(bits - 1) - 1)
+            value = repr(lo if op == "max" else hi)
+        return f"tl.full([], {value}, {TL[dtype]})"
+
     def typed(self, v: V) -> str:
         """``v``, as a typed tensor when it is made of literals only (helpers need tensors)."""
         if _constant(v):
@@ -160,6 +172,12 @@ class _Emitter:
                 return f"_exchange(_sh_{value.dtype}, {self.vec(value)}, {src}, {ok}, _ltid, _valid)"
             case "count":
                 return f"tl.sum(({self.vec(a[0])} & {self.mask(a[1])}).to(tl.int32), axis=0)"
+            case "reduce":
+                op, value, m, group = a
+                lanes = f"tl.where({self.vec(m)}, {self.vec(value)}, {self.identity(op, v.dtype)})"
+                if group is None:
+                    return f"{REDUCE[op]}({lanes}, axis=0).to({TL[v.dtype]})"
+                return f"_segment_{op}({lanes}, LANES, WARP).to({TL[v.dtype]})"
         raise ValueError(f"internal error in porter, please report: no Triton form for block-program op {v.op}")
 
     # ------------------------------------------------------------------------------ statements
@@ -231,6 +249,8 @@ class _Emitter:
         args += [f"_sm_{sh.name}" for sh in p.shared] + [f"_sh_{d}" for d in p.shuffles]
         args += ["_bdim_x", "_bdim_y", "_bdim_z"] + [f"_size_{sh.name}" for sh in p.shared]
         args += ["BX: tl.constexpr", "BY: tl.constexpr", "BZ: tl.constexpr", "LANES: tl.constexpr"]
+        if uses_segments(p):
+            args.append("WARP: tl.constexpr")
         nospec = [ident(q.name) for q in scalars] + ["_bdim_x", "_bdim_y", "_bdim_z"] + \
             [f"_size_{sh.name}" for sh in p.shared]
         self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
@@ -283,7 +303,8 @@ class _Emitter:
             extra.append(f"_sh_{d}")
         sizes = [f"_size_{sh.name}" for sh in p.shared]
         call = names + extra + ["_bx", "_by", "_bz"] + sizes
-        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BX=_BX, BY=_BY, BZ=_BZ, LANES=_BX * _BY * _BZ)")
+        warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
+        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BX=_BX, BY=_BY, BZ=_BZ, LANES=_BX * _BY * _BZ{warp})")
         lines.append("")
         lines.append("")
         sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -298,7 +319,12 @@ class _Emitter:
         lines.append("    bx, by, bz = _dim3(block)")
         lines.append(f"    sig = {sig!r}")
         lines.append("    sig.update(BX='constexpr', BY='constexpr', BZ='constexpr', LANES='constexpr')")
-        lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz))")
+        if uses_segments(p):
+            lines.append("    sig.update(WARP='constexpr')")
+            lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz), "
+                         "WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
+        else:
+            lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz))")
         return "\n".join(lines)
 
 
@@ -331,8 +357,54 @@ def _device(*tensors):
 '''
 
 
+REDUCE = {"add": "tl.sum", "max": "tl.max", "min": "tl.min"}
+
+# per-warp reductions: each run of WARP lanes reduced, the result broadcast back to its lanes
+SEGMENTS = """
+@triton.jit
+def _segment_add(x, LANES: tl.constexpr, WARP: tl.constexpr):
+    r = tl.sum(tl.reshape(x, [LANES // WARP, WARP]), axis=1)
+    return tl.reshape(tl.broadcast_to(tl.expand_dims(r, 1), [LANES // WARP, WARP]), [LANES])
+
+
+@triton.jit
+def _segment_max(x, LANES: tl.constexpr, WARP: tl.constexpr):
+    r = tl.max(tl.reshape(x, [LANES // WARP, WARP]), axis=1)
+    return tl.reshape(tl.broadcast_to(tl.expand_dims(r, 1), [LANES // WARP, WARP]), [LANES])
+
+
+@triton.jit
+def _segment_min(x, LANES: tl.constexpr, WARP: tl.constexpr):
+    r = tl.min(tl.reshape(x, [LANES // WARP, WARP]), axis=1)
+    return tl.reshape(tl.broadcast_to(tl.expand_dims(r, 1), [LANES // WARP, WARP]), [LANES])
+"""
+
+
+def _values(v):
+    if isinstance(v, V):
+        yield v
+        for x in v.args:
+            yield from _values(x)
+
+
+def uses_segments(program: BlockProgram) -> bool:
+    """Whether ``program`` has a per-warp ``reduce`` (it needs the WARP constexpr and helpers)."""
+    def stmts(body):
+        for s in body:
+            for a in s.args:
+                for v in _values(a):
+                    if v.op == "reduce" and v.args[3]:
+                        return True
+            if stmts(s.body) or stmts(s.orelse):
+                return True
+        return False
+    return stmts(program.body)
+
+
 def emit_module(programs: list[BlockProgram], source_name: str) -> str:
     parts = [PRELUDE.format(source=source_name), HELPERS]
+    if any(uses_segments(p) for p in programs):
+        parts.append(SEGMENTS)
     for program in programs:
         emitter = _Emitter(program, source_name)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())

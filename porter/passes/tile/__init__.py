@@ -17,11 +17,16 @@ from porter.passes.tile.program import BlockProgram, render
 __all__ = ["BlockProgram", "Refusal", "lower_module", "render"]
 
 
-def lower_module(module: Module, source_text: str, instances: tuple[str, ...] = ()):
-    """(programs, diagnostics): one block program per kernel (template kernels per instance)."""
+def lower_module(module: Module, source_text: str, instances: tuple[str, ...] = (),
+                 raise_reductions: bool = False):
+    """(programs, diagnostics): one block program per kernel (template kernels per instance).
+
+    ``raise_reductions``: recognised tree and warp-shuffle reductions become ``reduce`` values
+    (:mod:`.reductions`); off by default, for emitters that have no ``reduce`` yet.
+    """
     programs: list[BlockProgram] = []
     found = []
-    lowering = LowerToBlockProgram(source_text)
+    lowering = LowerToBlockProgram(source_text, raise_reductions)
     for fn in module.kernels:
         if fn.body is None or fn.template_args:
             continue

@@ -22,6 +22,7 @@ from porter.passes.tile.errors import Refusal
 from porter.passes.tile.inline import InlineDeviceCalls
 from porter.passes.tile.mathops import MATH, VECTOR_BUILDERS
 from porter.passes.tile.program import BlockProgram, Param, S, Shared, V
+from porter.passes.tile.reductions import Matcher, TreeMatch, WarpMatch
 from porter.passes.tile.vectorize import ClassifyLanes, LaneInfo, uniquify
 
 ATOMICS = {"atomicAdd": "add", "atomicMax": "max", "atomicMin": "min", "atomicExch": "xchg",
@@ -88,10 +89,13 @@ def compute_type(dtype: str) -> str:
 class LowerToBlockProgram:
     name: ClassVar[str] = "lower-to-block-program"
     source_text: str = ""
+    #: raise-reductions: shared-memory tree and warp-shuffle reductions become ``reduce`` values
+    #: (:mod:`.reductions`); False keeps the lane-by-lane emulation everywhere.
+    raise_reductions: bool = False
 
     def apply(self, fn: Function, module: Module) -> BlockProgram:
         flat = InlineDeviceCalls(self.source_text).apply(fn, module)
-        return _Lowering(flat).run()
+        return _Lowering(flat, self.raise_reductions).run()
 
 
 @dataclass
@@ -101,7 +105,7 @@ class _Frame:
 
 
 class _Lowering:
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, raise_reductions: bool = False):
         self.fn = fn
         self.shared = {s.name: s for s in fn.shared}
         self.params = {p.name: p for p in fn.params}
@@ -117,6 +121,11 @@ class _Lowering:
         self.out: list[S] = []
         self.shuffles: set[str] = set()
         self.dims: set[str] = set()
+        self.loop_depth = 0
+        self.lanes_left = False
+        self.raised: list[str] = []
+        self.matcher = Matcher(self.body, {n: v.type for n, v in self.shared.items()}) \
+            if raise_reductions else None
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -161,16 +170,110 @@ class _Lowering:
             raise Refusal("P0403", "several extern shared arrays (they alias one buffer)", self.fn.span)
         self.block(self.body)
         return BlockProgram(self.fn.full_name, "", self.fn.span.line, params, shared, tuple(self.out),
-                            tuple(sorted(self.dims)) or ("x",), tuple(sorted(self.shuffles)))
+                            tuple(sorted(self.dims)) or ("x",), tuple(sorted(self.shuffles)), list(self.raised))
 
     # ----------------------------------------------------------------------------- statements
     def block(self, block: N.Block) -> None:
-        for s in block.body:
+        stmts = block.body
+        k = 0
+        while k < len(stmts):
+            s = stmts[k]
+            used = self.raise_reduction(stmts, k)
+            if used:
+                k += used
+                continue
+            k += 1
             self.stmt(s)
             if isinstance(s, (N.Return, N.Break, N.Continue)):
                 return  # the rest of the block is unreachable
             if self.has_kills(s):
                 self.refresh()
+
+    # -------------------------------------------------------------------- raise-reductions
+    def raise_reduction(self, stmts, k: int) -> int:
+        """Statements consumed by a recognised reduction at ``stmts[k]`` (0: none)."""
+        if self.matcher is None or self.loop_depth or self.loops:
+            return 0
+        if self.mask == "act" and self.depth == 0 and not self.lanes_left:
+            tree = self.matcher.tree(stmts, k)
+            if tree is not None and self.raise_tree(tree, stmts, k):
+                return tree.stmts
+        warp = self.matcher.warp(stmts[k])
+        if warp is not None and self.var_kind(warp.var):
+            self.raise_warp(warp, stmts[k])
+            return 1
+        return 0
+
+    def raise_tree(self, m: TreeMatch, stmts, k: int) -> bool:
+        line = stmts[k].span.line
+        s0 = cast(self.expr(m.start), "i32")
+        if s0.vec:
+            return False
+        i32 = lambda op, a, b: V("bin", "i32", False, (op, a, b))
+        test = lambda op, a, b: V("bin", "bool", a.vec or b.vec, (op, a, b))
+        one, two = V("const", "i32", False, (1,)), V("const", "i32", False, (2,))
+        span = i32("*", two, s0)
+        guard = None
+        if s0.op == "const":
+            n = s0.args[0]
+            if n <= 0 or n & (n - 1):
+                return False
+            span = V("const", "i32", False, (2 * n,))
+        else:
+            guard = _and(test(">", s0, V("const", "i32", False, (0,))),
+                         test("==", i32("&", s0, i32("-", s0, one)), V("const", "i32", False, (0,))))
+        bdim = {d: cast(V("bdim", "u32", False, (d,)), "i32") for d in "xyz"}
+        guard = _and(guard, test("<=", span, bdim["x"]))
+        guard = _and(guard, test("==", bdim["y"], one))
+        guard = _and(guard, test("==", bdim["z"], one))
+        self.dims.add("x")
+        ltid = V("ltid", "i32", True, ())
+        name = self.fresh("red")
+
+        def raised() -> None:
+            value = self.splat(cast(self.expr(m.value), m.dtype), True)
+            lanes = _and(self.mvar("act"), test("<", ltid, span))
+            self.emit("let", name, V("reduce", m.dtype, False, (m.op, value, lanes, None)), line=line)
+
+            def root() -> None:
+                zero = N.Const(0, type=T.I32, span=m.store.span)
+                space, base, index, _ = self.memref(m.store.base, (zero,), m.store.span, self.mvar())
+                self.emit("store", space, base, index, V("var", m.dtype, False, (name,)), self.mask, line=line)
+            self.region(_and(self.mvar(), test("==", ltid, V("const", "i32", False, (0,)))), root, line)
+            self.emit("barrier", line=stmts[k + 2].span.line)
+
+        def emulated() -> None:
+            for st in stmts[k:k + m.stmts]:
+                self.stmt(st)
+
+        body = self.nested(raised)
+        other = self.nested(emulated)
+        self.emit("if", guard, line=line, body=body, orelse=other)
+        self.raised.append(f"tree-reduce@{line}({m.array}, {m.op})")
+        return True
+
+    def raise_warp(self, m: WarpMatch, loop: N.For) -> None:
+        """A per-warp ``reduce``; the emulation where lanes are not laid out as warps."""
+        line = loop.span.line
+        self.dims.add("x")
+        value = V("var", m.dtype, True, (m.var,))
+        if self.matcher.only_x:
+            self.set_var(m.var, V("reduce", m.dtype, True, (m.op, value, self.mvar(), 32)), line)
+        else:
+            # lanes are x fastest, padded per dimension: they are warps when the block is 1-D
+            # or blockDim.x is a power-of-two multiple of 32
+            test = lambda op, a, b: V("bin", "bool", False, (op, a, b))
+            i32 = lambda op, a, b: V("bin", "i32", False, (op, a, b))
+            c = lambda n: V("const", "i32", False, (n,))
+            bdim = {d: cast(V("bdim", "u32", False, (d,)), "i32") for d in "xyz"}
+            one_d = _and(test("==", bdim["y"], c(1)), test("==", bdim["z"], c(1)))
+            wide = _and(test("==", i32("&", bdim["x"], c(31)), c(0)),
+                        test("==", i32("&", bdim["x"], i32("-", bdim["x"], c(1))), c(0)))
+            guard = V("bin", "bool", False, ("||", one_d, wide))
+            body = self.nested(lambda: self.set_var(m.var, V("reduce", m.dtype, True, (m.op, value, self.mvar(), 32)), line))
+            other = self.nested(lambda: self.stmt(loop))
+            self.emit("if", guard, line=line, body=body, orelse=other)
+        self.raised.append(f"warp-reduce@{line}({m.var}, {m.op}, {m.kind})")
 
     def has_kills(self, s: N.Stmt) -> bool:
         return any(isinstance(n, (N.Return, N.Break, N.Continue)) for n in _walk(s)) and \
@@ -382,6 +485,13 @@ class _Lowering:
         line = s.span.line
         init = s.init if isinstance(s, N.For) else ()
         step = s.step if isinstance(s, N.For) else ()
+        self.loop_depth += 1
+        try:
+            self._loop(s, line, init, step)
+        finally:
+            self.loop_depth -= 1
+
+    def _loop(self, s: N.Stmt, line: int, init, step) -> None:
         for part in init:
             self.stmt(part)
         cond_expr = s.cond if s.cond is not None else N.Const(True, type=T.BOOL, span=s.span)
@@ -425,6 +535,7 @@ class _Lowering:
             self.emit("return", line=s.span.line)
             return
         gone = _not(self.mvar())
+        self.lanes_left = True
         self.emit("set", "act", _and(self.mvar("act"), gone), None, line=s.span.line)
         for frame in self.loops:
             self.emit("set", frame.lm, _and(self.mvar(frame.lm), gone), None)

@@ -31,7 +31,12 @@ class V:
     """A value: ``op`` with ``args`` (values, names, numbers), a scalar ``dtype`` and ``vec``.
 
     ops: const var param tid bid bdim gdim ltid bin un cast bitcast select math load atomic
-    shfl count any
+    shfl count any reduce
+
+    ``reduce``: ``(op, value, mask, group)``, op ``add``/``max``/``min`` of the lane vector
+    ``value`` over the lanes of ``mask`` (the others count as the identity); ``group`` None: over
+    the block, a uniform result; ``group`` k: over each run of k lanes (a warp), every lane
+    getting its run's result (a lane vector).
     """
 
     op: str
@@ -75,7 +80,7 @@ class BlockProgram:
     body: tuple[S, ...]
     dims: tuple[str, ...]  # thread dimensions the kernel uses
     shuffles: tuple[str, ...] = ()  # dtypes exchanged between lanes (shuffles)
-    idioms: list[str] = field(default_factory=list)
+    idioms: list[str] = field(default_factory=list)  # reductions raised to ``reduce``
 
 
 # ------------------------------------------------------------------------------------- text form
@@ -107,6 +112,9 @@ def fmt(v) -> str:
             return f"splat({fmt(a[0])})"
         case "count":
             return f"count({fmt(a[0])}, {fmt(a[1])})"
+        case "reduce":
+            per = f", per {a[3]} lanes" if a[3] else ""
+            return f"reduce.{a[0]}({fmt(a[1])} over {fmt(a[2])}{per})"
         case _:
             return f"{v.op}.{a[0]}(" + ", ".join(fmt(x) for x in a[1:] if x is not None) + ")"
 
