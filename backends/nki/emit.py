@@ -399,8 +399,16 @@ class _Emitter:
         dtype = self.tile_dtype(v.dtype)
         if not c.vec:
             return f"({self.vex(x)} if {self.uex(c)} else {self.vex(y)})"
+        self.require_exact_select(dtype, "a per-lane ?: or if/else on floating-point values")
         mask, a, b = self.vex(c), self.vex(x), self.vex(y)
         return f"_select({mask}, {a}, {b}, _S, {NL[dtype]}, {dtype in INTS})"
+
+    def require_exact_select(self, dtype: str, what: str) -> None:
+        """porter's NKI select is arithmetic (c*x + (1-c)*y): exact for integers and finite floats, but an
+        inf or NaN in the lane not taken would poison the result. Refuse rather than emit that."""
+        if dtype not in INTS:
+            self.refuse("P0709", f"{what}: porter's NKI select is arithmetic and would turn inf/NaN in the "
+                                 "unselected lane into NaN")
 
     def vmath(self, v: V) -> str:
         op, args = v.args[0], [x for x in v.args[1:] if x is not None]
@@ -500,6 +508,7 @@ class _Emitter:
                 new = self.vex(value)
                 if mask is not None:
                     dtype = self.tile_dtype(value.dtype)
+                    self.require_exact_select(dtype, f"{name} assigned under a lane mask")
                     new = f"_select({self.mask(mask)}, {new}, {ident(name)}, _S, {NL[dtype]}, {dtype in INTS})"
                 self.put(f"{ident(name)} = {new}{at}")
             case "store":
@@ -516,6 +525,7 @@ class _Emitter:
                     text = ", ".join(f"({lo}, {hi})" for lo, hi in ranges)
                     self.put(f"_store_lanes({array}, {tile}, [{text}], {start}, {stride}, _S){at}")
                     return
+                self.require_exact_select(dtype, f"a store to {base.args[0]} under a per-lane condition")
                 self.put(f"_store({array}, {tile}, {self.mask(m)}, {start}, {stride}, _S, {NL[dtype]}, "
                          f"{dtype in INTS}){at}")
             case "eval":
