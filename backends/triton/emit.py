@@ -20,7 +20,11 @@ from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, 
 from porter.passes.tile.program import BlockProgram, S, V
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
-            "KERNELS", "GATE"}
+            "KERNELS", "GATE",
+            # names Triton's JIT launcher uses itself (its generated argument binder, launch options):
+            # a kernel parameter called `params` fails to specialize on triton 3.6
+            "params", "options", "args", "kwargs", "specialization", "signature", "constexprs", "grid",
+            "warmup", "num_warps", "num_stages", "num_ctas", "debug", "device", "stream", "kernel"}
 BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
 
 
