@@ -139,6 +139,8 @@ class _Emitter:
                     return f"tl.full([], {self.ex(a[0])}, {TL[v.dtype]})"
                 if v.dtype == "bool":
                     return f"({self.ex(a[0])} != 0)"
+                if v.dtype == "bf16" and a[0].dtype in ("f32", "f64"):
+                    return f"_f32_to_bf16(({self.ex(a[0])}).to(tl.float32))"
                 return f"{self.ex(a[0])}.to({TL[v.dtype]})" if a[0].op in ("var", "param") else \
                     f"({self.ex(a[0])}).to({TL[v.dtype]})"
             case "splat":

@@ -67,6 +67,16 @@ def _rint(x):
 
 
 @triton.jit
+def _f32_to_bf16(x):
+    # round to nearest even on the bits, as CUDA's __float2bfloat16_rn (Triton's CPU interpreter
+    # rounds overflow to the largest finite value instead of inf)
+    bits = x.to(tl.uint32, bitcast=True)
+    top = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    top = tl.where(x != x, 0x7FC0, top)
+    return top.to(tl.uint16).to(tl.bfloat16, bitcast=True)
+
+
+@triton.jit
 def _round(x):
     return tl.where(x < 0, -tl.floor(-x + 0.5), tl.floor(x + 0.5))
 
