@@ -56,6 +56,13 @@ class SourceFile:
         column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
         return line_index + 1, column
 
+    def line_span(self, line: int) -> Span:
+        """The span of a whole 1-based line (clamped to the file)."""
+        index = max(0, min(line, len(self._line_starts)) - 1)
+        start = self._line_starts[index]
+        end = self.data.find(b"\n", start)
+        return self.span(start, end if end >= 0 else len(self.data))
+
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
         end_line, end_col = self.position(end)

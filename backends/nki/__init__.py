@@ -11,10 +11,8 @@ from pathlib import Path
 
 from porter.backends.nki.emit import Unsupported, emit_kernel, emit_module
 from porter.backends.nki.options import NkiOptions
-from porter.frontends.ir_frontend import build_ir
-
+from porter.backends.tile import lower_for_tile_backend
 from porter.diagnostics import make
-from porter.passes.tile import lower_module
 from porter.result import TranslationResult
 from porter.source import SourceFile
 
@@ -25,30 +23,18 @@ class NkiBackend:
     suffix = ".py"
 
     def translate(self, source: SourceFile, options: NkiOptions) -> TranslationResult:
-        result = TranslationResult(source, self.name, "", options=options.to_json())
-        if not source.text.strip():
-            result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
+        result, programs = lower_for_tile_backend(self.name, source, options)
+        if programs is None:
             return result
-        module = build_ir(source)
-        result.diagnostics += [d for d in module.diagnostics if d.is_error]
-        programs, refused = lower_module(module, source.text, tuple(options.instantiate))
-        result.diagnostics += refused
         kernels = []
         for program in programs:
             try:
                 kernels.append((program, emit_kernel(program, Path(source.name).name)))
             except Unsupported as why:
                 result.diagnostics.append(make(why.diag_id, f"{program.kernel}: no NKI form: {why.message}",
-                                               _line_span(source, why.line or program.line)))
+                                               source.line_span(why.line or program.line)))
         result.code = emit_module(kernels, Path(source.name).name)
         return result
-
-
-def _line_span(source: SourceFile, line: int):
-    starts = [0] + [i + 1 for i, ch in enumerate(source.text) if ch == "\n"]
-    start = starts[max(0, min(line, len(starts)) - 1)]
-    end = source.text.find("\n", start)
-    return source.span(start, end if end >= 0 else len(source.text))
 
 
 BACKEND = NkiBackend()

@@ -23,7 +23,7 @@ import keyword
 import math
 import re
 
-from porter.backends.pallas.tables import ATOMIC, JNP, MATH, SIZE
+from porter.backends.pallas.tables import JNP, MATH, SIZE
 
 from porter.passes.tile.program import BlockProgram, S, V
 

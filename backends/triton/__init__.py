@@ -11,10 +11,7 @@ from pathlib import Path
 
 from porter.backends.triton.emit import emit_module
 from porter.backends.triton.options import TritonOptions
-from porter.frontends.ir_frontend import build_ir
-
-from porter.diagnostics import make
-from porter.passes.tile import lower_module
+from porter.backends.tile import lower_for_tile_backend
 from porter.result import TranslationResult
 from porter.source import SourceFile
 
@@ -25,15 +22,10 @@ class TritonBackend:
     suffix = ".py"
 
     def translate(self, source: SourceFile, options: TritonOptions) -> TranslationResult:
-        result = TranslationResult(source, self.name, "", options=options.to_json())
-        if not source.text.strip():
-            result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
+        result, programs = lower_for_tile_backend(self.name, source, options,
+                                                  raise_reductions=options.raise_reductions)
+        if programs is None:
             return result
-        module = build_ir(source)
-        result.diagnostics += [d for d in module.diagnostics if d.is_error]
-        programs, refused = lower_module(module, source.text, tuple(options.instantiate),
-                                         raise_reductions=options.raise_reductions)
-        result.diagnostics += refused
         result.code = emit_module(programs, Path(source.name).name)
         return result
 

@@ -19,6 +19,7 @@ import porter.backends.hip
 from porter.backends.hip.compile_gate import compile_check
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
+from porter.check.workers import first_error
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.errors import GoldenError
 from porter.golden.launcher import generate_launcher
@@ -51,13 +52,13 @@ class HipChecker:
             records += self._for_cases(spec, cases, f"compile {arch}", *gates[arch])
         run_port = ports[RUN_ARCH]
         if run_port.errors:
-            return records + self._for_cases(spec, cases, "run", UNSUPPORTED, _first_error(run_port))
+            return records + self._for_cases(spec, cases, "run", UNSUPPORTED, first_error(run_port))
         code = self.edit_port(run_port.code) if self.edit_port else run_port.code
         return records + self._run(spec, cases, code)
 
     def _gate(self, port, arch: str) -> tuple[str, str]:
         if port.errors:
-            return UNSUPPORTED, _first_error(port)
+            return UNSUPPORTED, first_error(port)
         if self.machine.hipcc is None:
             return UNAVAILABLE, self.machine.missing["hipcc"]
         result = compile_check(port.code, arch, hipcc=self.machine.hipcc, name=port.source.path.name)
@@ -101,12 +102,6 @@ class HipChecker:
 
     def _for_cases(self, spec: KernelSpec, cases: list, check: str, status: str, detail: str) -> list[CheckRecord]:
         return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, status, detail) for case, _ in cases]
-
-
-def _first_error(port) -> str:
-    error = port.errors[0]
-    return f"{error.span}: [{error.id}] {error.message}" + (f" (+{len(port.errors) - 1} more)"
-                                                             if len(port.errors) > 1 else "")
 
 
 def _since(started: float) -> float:

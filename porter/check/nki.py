@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,12 +19,12 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
+from porter.check.workers import call_worker
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
 
 MODEL, REAL = "run porter-model", "run nki.simulate"
-RUN_TIMEOUT_S = 600
 
 
 class NkiChecker:
@@ -103,20 +101,7 @@ def _real_nki_available() -> bool:
 
 
 def _worker_call(job: dict) -> tuple[dict | None, str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(job, handle)
-    try:
-        done = subprocess.run([sys.executable, "-m", "porter.check.nki", handle.name], capture_output=True,
-                              text=True, timeout=RUN_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {RUN_TIMEOUT_S} s"
-    finally:
-        Path(handle.name).unlink()
-    last = done.stdout.strip().splitlines()[-1:] or [""]
-    try:
-        return json.loads(last[0]), ""
-    except json.JSONDecodeError:
-        return None, (done.stderr or done.stdout).strip()[-800:]
+    return call_worker("porter.check.nki", job)
 
 
 # ------------------------------------------------------------------------- the worker process

@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,11 +27,11 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
+from porter.check.workers import call_worker, first_error, load_module
 from porter.check.records import FAIL, PASS, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
 
-RUN_TIMEOUT_S = 600
 LABELS = {"gpu": ("run interpreter", "lower cuda"), "tpu": ("run TPU interpreter", "lower tpu")}
 
 
@@ -58,7 +57,7 @@ class PallasChecker:
         instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
         port = porter.translate(spec.source, "pallas", flavor=flavor, instantiate=instances)
         if port.errors:
-            detail = _first_error(port)
+            detail = first_error(port)
             return [CheckRecord(f"{spec.name}/{case.name}", backend, check, UNSUPPORTED, detail)
                     for check in labels for case, _ in cases]
         code = self.edit_port(port.code) if self.edit_port else port.code
@@ -117,12 +116,6 @@ def _jax_gpu() -> bool:
         return False
 
 
-def _first_error(port) -> str:
-    error = port.errors[0]
-    return f"{error.span}: [{error.id}] {error.message}" + (f" (+{len(port.errors) - 1} more)"
-                                                             if len(port.errors) > 1 else "")
-
-
 def _worker_call(job: dict) -> tuple[dict | None, str]:
     # Several checks run at once: no jax process may take most of the GPU's memory up front.
     env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
@@ -130,31 +123,10 @@ def _worker_call(job: dict) -> tuple[dict | None, str]:
         pass  # jax 0.11 lowers for cuda only with a GPU device (or an abstract one) in sight
     elif job["mode"] != "gpu":
         env["JAX_PLATFORMS"] = "cpu"
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(job, handle)
-    try:
-        done = subprocess.run([sys.executable, "-m", "porter.check.pallas", handle.name], env=env,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {RUN_TIMEOUT_S} s"
-    finally:
-        os.unlink(handle.name)
-    last = done.stdout.strip().splitlines()[-1:] or [""]
-    try:
-        return json.loads(last[0]), ""
-    except json.JSONDecodeError:
-        return None, (done.stderr or done.stdout).strip()[-800:]
+    return call_worker("porter.check.pallas", job, env)
 
 
 # ------------------------------------------------------------------------- the worker process
-def _load_module(path: str):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _to_jax(array: np.ndarray, dtype: str):
     import jax.numpy as jnp
     if dtype == "bfloat16":
@@ -181,7 +153,7 @@ def _run_worker(job: dict) -> dict:
 
     from porter.golden.spec import load_spec
     spec = load_spec(Path(job["spec"]))
-    module = _load_module(job["module"])
+    module = load_module(job["module"])
     gpu = job["mode"] == "gpu"
     module.INTERPRET = False if gpu else _interpret_value(job["flavor"])
     label = f"run {jax.devices('gpu')[0].device_kind}" if gpu else None
@@ -243,7 +215,7 @@ def _lower_worker(job: dict) -> dict:
     import jax
     from porter.golden.spec import load_spec
     spec = load_spec(Path(job["spec"]))
-    module = _load_module(job["module"])
+    module = load_module(job["module"])
     module.INTERPRET = False
     platform = "cuda" if job["flavor"] == "gpu" else "tpu"
     if platform == "tpu":

@@ -14,9 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,12 +23,12 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
+from porter.check.workers import call_worker, first_error, load_module
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
 
 GATE_TARGETS = (("compile cuda sm90", ("cuda", 90, 32)), ("compile hip gfx942", ("hip", "gfx942", 64)))
-RUN_TIMEOUT_S = 600
 
 
 class TritonChecker:
@@ -49,7 +47,7 @@ class TritonChecker:
         instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
         port = porter.translate(spec.source, "triton", instantiate=instances)
         if port.errors:
-            detail = _first_error(port)
+            detail = first_error(port)
             return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNSUPPORTED, detail)
                     for check in [g[0] for g in GATE_TARGETS] + ["run interpreter"] for case, _ in cases]
         code = self.edit_port(port.code) if self.edit_port else port.code
@@ -111,46 +109,20 @@ class TritonChecker:
         return records
 
 
-def _first_error(port) -> str:
-    error = port.errors[0]
-    return f"{error.span}: [{error.id}] {error.message}" + (f" (+{len(port.errors) - 1} more)"
-                                                             if len(port.errors) > 1 else "")
-
-
 def _worker_call(job: dict, interpret: bool) -> tuple[dict | None, str]:
     env = dict(os.environ)
     env.pop("TRITON_INTERPRET", None)
     if interpret:
         env["TRITON_INTERPRET"] = "1"
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(job, handle)
-    try:
-        done = subprocess.run([sys.executable, "-m", "porter.check.triton", handle.name], env=env,
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {RUN_TIMEOUT_S} s"
-    finally:
-        os.unlink(handle.name)
-    last = done.stdout.strip().splitlines()[-1:] or [""]
-    try:
-        return json.loads(last[0]), ""
-    except json.JSONDecodeError:
-        return None, (done.stderr or done.stdout).strip()[-800:]
+    return call_worker("porter.check.triton", job, env)
 
 
 # ------------------------------------------------------------------------- the worker process
-def _load_module(path: str):
-    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _gate_worker(job: dict) -> dict:
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
-    module = _load_module(job["module"])
+    module = load_module(job["module"])
     out = {}
     for label, target in GATE_TARGETS:
         status, why = PASS, "compiles"
@@ -187,7 +159,7 @@ def _run_worker(job: dict) -> dict:
     from porter.golden.spec import load_spec
     spec = load_spec(Path(job["spec"]))
     device = job["device"]
-    module = _load_module(job["module"])
+    module = load_module(job["module"])
     dtypes = {b.name: b.dtype for b in spec.buffers}
     label = "run interpreter" if device == "cpu" else f"run {torch.cuda.get_device_name()}"
     out = {}

@@ -1,0 +1,23 @@
+"""The front half every tile backend (Triton, Pallas, NKI) shares: IR, then block programs."""
+
+from __future__ import annotations
+
+from porter.diagnostics import make
+from porter.frontends.ir_frontend import build_ir
+from porter.passes.tile import lower_module
+from porter.result import TranslationResult
+from porter.source import SourceFile
+
+
+def lower_for_tile_backend(name: str, source: SourceFile, options, **lowering) -> tuple[TranslationResult, list | None]:
+    """A result carrying the IR's and the lowering's error diagnostics, and the block programs
+    (None for an empty file, which only gets its warning)."""
+    result = TranslationResult(source, name, "", options=options.to_json())
+    if not source.text.strip():
+        result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
+        return result, None
+    module = build_ir(source)
+    result.diagnostics += [d for d in module.diagnostics if d.is_error]
+    programs, refused = lower_module(module, source.text, tuple(options.instantiate), **lowering)
+    result.diagnostics += refused
+    return result, programs

@@ -1,0 +1,52 @@
+"""What the checkers share: a port's first error as a detail, and a job run in a worker process.
+
+Each checker (triton, pallas, nki) runs ports in a fresh ``python -m porter.check.<backend> JOB``
+process, so environment switches (``TRITON_INTERPRET``, ``JAX_PLATFORMS``) apply before the
+framework is imported and a crashing port cannot take the check down. The worker prints its JSON
+result as its last line of output.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+RUN_TIMEOUT_S = 600
+
+
+def first_error(port) -> str:
+    """`file:line:col: [id] message (+N more)` for the first error diagnostic of a port."""
+    error = port.errors[0]
+    more = f" (+{len(port.errors) - 1} more)" if len(port.errors) > 1 else ""
+    return f"{error.span}: [{error.id}] {error.message}{more}"
+
+
+def call_worker(module: str, job: dict, env: dict | None = None, timeout: float = RUN_TIMEOUT_S) -> tuple[dict | None, str]:
+    """Run ``python -m module JOBFILE``; its last output line as JSON, or None and what went wrong."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(job, handle)
+    try:
+        done = subprocess.run([sys.executable, "-m", module, handle.name], env=env, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout} s"
+    finally:
+        os.unlink(handle.name)
+    last = done.stdout.strip().splitlines()[-1:] or [""]
+    try:
+        return json.loads(last[0]), ""
+    except json.JSONDecodeError:
+        return None, (done.stderr or done.stdout).strip()[-800:]
+
+
+def load_module(path: str):
+    """Import an emitted port (a Python file) by path."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
