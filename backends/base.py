@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
 from typing import Any, Protocol
 
 from porter.result import TranslationResult
@@ -27,9 +28,15 @@ class UnknownBackend(ValueError):
     pass
 
 
-def available_backends() -> list[str]:
+@cache
+def _backend_names() -> tuple[str, ...]:
     package = importlib.import_module("porter.backends")
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg)
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.ispkg))
+
+
+def available_backends() -> list[str]:
+    """The backend sub-packages (listed once per process: translate() asks on every call)."""
+    return list(_backend_names())
 
 
 def get_backend(name: str) -> Backend:
