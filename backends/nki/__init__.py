@@ -23,7 +23,7 @@ class NkiBackend:
     suffix = ".py"
 
     def translate(self, source: SourceFile, options: NkiOptions) -> TranslationResult:
-        result, programs = lower_for_tile_backend(self.name, source, options)
+        result, programs = lower_for_tile_backend(self.name, source, options, raise_reductions=True)
         if programs is None:
             return result
         kernels = []

@@ -1,12 +1,20 @@
 """Block program -> an NKI module: one ``@nki.jit`` kernel and one launcher per CUDA kernel.
 
-Walk: the kernel loops over the CUDA grid (``nl.affine_range``: blocks are independent once
-atomics and inter-block exchanges are refused) and calls the block body, where uniform values
-are trace-time Python numbers and lane vectors are SBUF tiles (layout in :mod:`.prelude`).
-Global loads and stores need an index ``uniform + stride * threadIdx.x`` (found by
-:func:`_Emitter.affine`) and become ``dma_copy`` over slices; stores read, select and write back
-so masked-off lanes keep their old values. Written pointer parameters get an HBM output
-(``nl.shared_hbm``) the kernel first copies the input into and returns.
+Walk: the kernel loops over the CUDA grid (``nl.static_range``: unrolled while tracing, so block
+indices are Python ints) and calls the block body. Every value of the block program gets one of
+three *kinds* (see :mod:`.prelude`), decided once per kernel by a fixed point over its variables:
+
+* ``U`` uniform: a trace-time Python number (scalars, block indices and what follows from them);
+* ``S`` lane-static: a trace-time numpy array over the lanes (thread indices, memory indices,
+  bounds masks): integers and booleans that depend on no data;
+* ``D`` data: an SBUF tile (floats always; integers and masks computed from loaded data).
+
+Loads and stores need a lane-static index and become one ``dma_copy`` per run of lanes whose
+index steps evenly; a store under a data-dependent mask reads, selects
+(``nisa.tensor_copy_predicated``) and writes back. ``__shared__`` arrays are block-local SBUF
+tiles ``(1, N)`` addressed the same way; ``__syncthreads`` needs nothing, since a block's lanes
+run in step and phases run in program order. Raised reductions are ``tensor_reduce`` along the
+free axis after a DMA re-layout; warp shuffles with uniform offsets are lane-static gathers.
 
 Constructs with no NKI form raise :class:`Unsupported` (the diagnostic id and the CUDA line);
 the backend turns it into a diagnostic and leaves the kernel out of the module.
@@ -19,13 +27,15 @@ import math
 import re
 
 from porter.backends.nki.prelude import PRELUDE
-from porter.backends.nki.tables import ACTIVATION, ALU, BITVEC, COMPARE, FLOATS, INTS, MATH_ALU, NL, UNIFORM_MATH
+from porter.backends.nki.tables import (ACTIVATION, ALU, BITS, BITVEC, COMPARE, FLOATS, INTS, MATH_ALU, NL,
+                                        REDUCE, STATIC_BIN, STATIC_CMP, STATIC_MATH, UNIFORM_MATH)
 
 from porter.passes.tile.program import BlockProgram, S, V
 
-RESERVED = {"np", "nki", "nl", "nisa", "KERNELS", "WRITES", "range", "min", "max", "abs", "int", "float"}
-_BITS = {"i8": (8, True), "u8": (8, False), "i16": (16, True), "u16": (16, False), "i32": (32, True),
-         "u32": (32, False), "i64": (64, True), "u64": (64, False)}
+RESERVED = {"np", "nki", "nl", "nisa", "KERNELS", "range", "min", "max", "abs", "int", "float", "grid",
+            "block", "smem"}
+U, ST, D = 0, 1, 2  # value kinds: uniform, lane-static, data tile
+_DATA_OPS = ("load", "reduce", "count", "atomic", "shfl", "any", "bitcast")
 
 
 class Unsupported(Exception):
@@ -43,14 +53,23 @@ def symbol(kernel: str) -> str:
     return re.sub(r"\W+", "_", kernel).strip("_")
 
 
-def _plus(a: str, b: str) -> str:
-    return b if a == "0" else a if b == "0" else f"({a} + {b})"
+def _children(v: V):
+    return [a for a in v.args if isinstance(a, V)]
 
 
-def _times(a: str, b: str) -> str:
-    if "0" in (a, b):
-        return "0"
-    return b if a == "1" else a if b == "1" else f"({a} * {b})"
+def _small(v) -> bool:
+    """Integer values float32 represents exactly (compares go through float32)."""
+    if not isinstance(v, V):
+        return True
+    if v.dtype in ("i8", "u8", "i16", "u16", "bool"):
+        return True
+    if v.op == "const":
+        return abs(int(v.args[0])) < 2 ** 24
+    return v.op in ("cast", "splat") and _small(v.args[0])
+
+
+def _mvar(name: str | None) -> V:
+    return V("var", "bool", True, (name or "act",))
 
 
 class _Emitter:
@@ -61,39 +80,109 @@ class _Emitter:
         self.temps = 0
         self.line = program.line
         self.indent = 2
-        self.set_vars: set[str] = set()
-        self.defs: dict[str, V] = {}
+        self.shared = {sh.name: sh for sh in program.shared}
         self.written: list[int] = []
-        self.ranges: dict[str, list | None] = {"act": [("0", "_bdim_x")]}
+        self.kinds: dict[str, int] = {"act": ST}
+        self.pointers: dict[str, str] = {}  # pointer variable -> the array it points into
+        self.supersets: dict[str, str] = {}  # data mask variable -> lane-static superset expression
+        self.uses_ltid = False
 
     # ------------------------------------------------------------------------- refusals
     def refuse(self, diag_id: str, message: str):
         raise Unsupported(diag_id, message, self.line)
 
     def check_program(self) -> None:
-        p = self.p
-        if p.shared:
-            self.line = p.line
-            self.refuse("P0701", f"__shared__ array {p.shared[0].name}: block-wide exchange through shared "
-                        "memory is not mapped to NKI tiles")
-        if p.shuffles:
-            self.refuse("P0702", "warp shuffles (__shfl_*) exchange values between threads")
-        if set(p.dims) - {"x"}:
-            self.refuse("P0707", f"{'-'.join(p.dims)} thread block ({len(p.dims)}-D); porter lays out 1-D blocks")
+        for sh in self.p.shared:
+            if sh.dtype not in NL or sh.dtype == "bool":
+                self.refuse("P0710", f"__shared__ array {sh.name} of {sh.dtype} (SBUF tiles hold at most "
+                            "32-bit types)")
 
-    def scan(self, body) -> None:
-        """Collect variables that are reassigned, let-definitions, and written pointer params."""
+    # ------------------------------------------------------------------------- analysis
+    def scan(self, body, out: list) -> None:
+        """Collect assignments (name, value, mask) and the pointer parameters that are written."""
         for s in body:
-            if s.kind == "set":
-                self.set_vars.add(s.args[0])
-            elif s.kind == "let":
-                self.defs[s.args[0]] = s.args[1]
-            elif s.kind == "store" and s.args[1].op == "param":
-                index = next(i for i, q in enumerate(self.p.params) if q.name == s.args[1].args[0])
-                if index not in self.written:
+            self.line = s.line or self.line
+            if s.kind in ("let", "set"):
+                name, value = s.args[0], s.args[1]
+                mask = s.args[2] if s.kind == "set" else None
+                if value.dtype.startswith("*"):
+                    array, offset = self.pointer(value)
+                    if self.pointers.setdefault(name, array) != array:
+                        self.refuse("P0704", f"pointer {name} set to point into different arrays")
+                    value = offset if offset is not None else V("const", "i64", False, (0,))
+                    self.pointers[name] = array
+                out.append((name, value, mask))
+            elif s.kind == "where":
+                out.append((s.args[0], s.args[1], None))
+            elif s.kind == "store":
+                array, _ = self.pointer(s.args[1])
+                index = next((i for i, q in enumerate(self.p.params) if q.kind == "ptr" and ident(q.name) == array),
+                             None)
+                if index is not None and index not in self.written:
                     self.written.append(index)
-            self.scan(s.body)
-            self.scan(s.orelse)
+            self.scan(s.body, out)
+            self.scan(s.orelse, out)
+
+    def analyse(self) -> None:
+        """Fixed point of the variables' kinds (they only grow: U < ST < D)."""
+        assignments: list = []
+        self.scan(self.p.body, assignments)
+        changed = True
+        while changed:
+            changed = False
+            for name, value, mask in assignments:
+                k = self.kind(value)
+                if value.vec or mask is not None:
+                    k = max(k, ST)
+                if mask is not None:
+                    k = max(k, self.kind(_mvar(mask)))
+                if k == ST and value.dtype in FLOATS:
+                    k = D
+                if k > self.kinds.get(name, U):
+                    self.kinds[name] = k
+                    changed = True
+
+    def kind(self, v) -> int:
+        if not isinstance(v, V):
+            return U
+        op = v.op
+        if op in _DATA_OPS:
+            return D
+        if op in ("const", "param", "bid", "bdim", "gdim"):
+            return U
+        if op in ("tid", "ltid"):
+            return ST
+        if op == "var":
+            name = v.args[0]
+            if name in self.shared:
+                return U
+            return self.kinds.get(name, U)
+        k = max((self.kind(a) for a in _children(v)), default=U)
+        if op == "splat" or k == D:
+            return k
+        if v.dtype in FLOATS:
+            return D if k == ST else U
+        if op == "math" and k == ST and v.args[0] not in STATIC_MATH:
+            return D
+        return k
+
+    def pointer(self, v: V) -> tuple[str, V | None]:
+        """(array, offset) of a pointer value: a parameter or shared array plus an element offset."""
+        if v.op == "param":
+            return ident(v.args[0]), None
+        if v.op == "var" and v.args[0] in self.shared:
+            return ident(v.args[0]), None
+        if v.op == "var" and v.args[0] in self.pointers:
+            return self.pointers[v.args[0]], V("var", "i64", v.vec, (v.args[0],))
+        if v.op == "cast" and v.args[0].dtype.startswith("*"):
+            return self.pointer(v.args[0])
+        if v.op == "bin" and v.args[0] in ("+", "-") and v.args[1].dtype.startswith("*"):
+            array, offset = self.pointer(v.args[1])
+            step = v.args[2]
+            if v.args[0] == "-":
+                step = V("un", "i64", step.vec, ("-", step))
+            return array, step if offset is None else V("bin", "i64", offset.vec or step.vec, ("+", offset, step))
+        self.refuse("P0704", "memory reached through a pointer the NKI backend cannot follow")
 
     # ------------------------------------------------------------------------- uniform values
     def uex(self, v) -> str:
@@ -101,8 +190,11 @@ class _Emitter:
         if not isinstance(v, V):
             return repr(v)
         a = v.args
-        if v.vec:
-            raise ValueError("internal error in porter, please report: lane vector in a uniform context")
+        if self.kind(v) == ST:
+            raise ValueError("internal error in porter, please report: lane-static value in a uniform context")
+        if self.kind(v) == D:
+            self.refuse("P0712", "a value loaded from memory used where NKI needs a trace-time value "
+                        "(a branch, a loop bound or an address)")
         match v.op:
             case "const":
                 return self.const(v)
@@ -110,16 +202,18 @@ class _Emitter:
                 return ident(a[0])
             case "bid" | "bdim" | "gdim":
                 return f"_{v.op}_{a[0]}"
+            case "splat":
+                return self.uex(a[0])
             case "bin":
                 return self.ubin(v)
             case "un":
                 x = self.uex(a[1])
                 if a[0] == "!":
                     return f"(not {x})"
-                if a[0] == "~":
-                    return self.wrap(f"(~{x})", v.dtype)
                 return self.wrap(f"({a[0]}{x})", v.dtype)
             case "cast":
+                if v.dtype.startswith("*"):
+                    return self.uex(a[0])
                 return self.ucast(self.uex(a[0]), v.dtype)
             case "select":
                 return f"({self.uex(a[1])} if {self.uex(a[0])} else {self.uex(a[2])})"
@@ -131,10 +225,6 @@ class _Emitter:
                     self.refuse("P0708", f"math function {op} on a uniform value")
                 value = UNIFORM_MATH[op].format(*(self.uex(x) for x in a[1:]))
                 return self.ucast(value, v.dtype)
-            case "load":
-                self.refuse("P0706", f"block-uniform load from {a[1].args[0] if a[1].op in ('param', 'var') else 'memory'}")
-            case "atomic":
-                self.refuse("P0703", f"atomic {a[0]} on {a[1]} memory")
         self.refuse("P0708", f"block-program op {v.op} on a uniform value")
 
     def const(self, v: V) -> str:
@@ -148,8 +238,8 @@ class _Emitter:
         return repr(int(value))
 
     def wrap(self, text: str, dtype: str) -> str:
-        if dtype in _BITS:
-            bits, signed = _BITS[dtype]
+        if dtype in BITS:
+            bits, signed = BITS[dtype]
             return f"_wrap({text}, {bits}, {signed})"
         if dtype in FLOATS:
             return f"np.float32({text})" if dtype != "f16" else f"np.float16({text})"
@@ -158,8 +248,8 @@ class _Emitter:
     def ucast(self, text: str, dtype: str) -> str:
         if dtype == "bool":
             return f"bool({text})"
-        if dtype in _BITS:
-            bits, signed = _BITS[dtype]
+        if dtype in BITS:
+            bits, signed = BITS[dtype]
             return f"_int({text}, {bits}, {signed})"
         return f"np.float16({text})" if dtype == "f16" else f"np.float32({text})"
 
@@ -170,96 +260,58 @@ class _Emitter:
             return f"({a} {'and' if op == '&&' else 'or'} {b})"
         if op in COMPARE:
             return f"({a} {op} {b})"
-        if v.dtype in _BITS:
+        if v.dtype in BITS or v.dtype.startswith("*"):
             if op == "/":
                 return self.wrap(f"_idiv({a}, {b})", v.dtype)
             if op == "%":
                 return self.wrap(f"_imod({a}, {b})", v.dtype)
-            return self.wrap(f"({a} {op} {b})", v.dtype)
         return self.wrap(f"({a} {op} {b})", v.dtype)
 
-    # ------------------------------------------------------------------------- index analysis
-    def affine(self, v, depth: int = 0) -> tuple[str, str] | None:
-        """(uniform part, stride) with v == uniform + stride * lane, or None."""
-        if not isinstance(v, V) or depth > 50:
-            return None
-        if not v.vec:
-            return self.uex(v), "0"
+    # ------------------------------------------------------------------------- lane-static values
+    def sex(self, v) -> str:
+        """A uniform or lane-static value as a trace-time expression (numpy over the lanes)."""
+        k = self.kind(v)
+        if k == U:
+            return self.uex(v)
+        if k == D:
+            raise ValueError("internal error in porter, please report: data value in a lane-static context")
         a = v.args
         match v.op:
-            case "tid" if a[0] == "x":
-                return "0", "1"
+            case "var":
+                return ident(a[0])
+            case "tid":
+                return f"_tid_{a[0]}"
             case "ltid":
-                return "0", "1"
-            case "var" if a[0] not in self.set_vars and a[0] in self.defs:
-                return self.affine(self.defs[a[0]], depth + 1)
-            case "cast" | "splat" if v.dtype in INTS:
-                return self.affine(a[0], depth + 1)
-            case "bin" if a[0] in ("+", "-"):
-                left, right = self.affine(a[1], depth + 1), self.affine(a[2], depth + 1)
-                if left is None or right is None:
-                    return None
-                if a[0] == "+":
-                    return _plus(left[0], right[0]), _plus(left[1], right[1])
-                neg = lambda t: "0" if t == "0" else f"(-{t})"
-                return _plus(left[0], neg(right[0])), _plus(left[1], neg(right[1]))
-            case "bin" if a[0] == "*":
-                left, right = self.affine(a[1], depth + 1), self.affine(a[2], depth + 1)
-                if left is None or right is None:
-                    return None
-                if left[1] == "0":
-                    left, right = right, left
-                if right[1] != "0":
-                    return None
-                return _times(left[0], right[0]), _times(left[1], right[0])
-        return None
-
-    # ------------------------------------------------------------------------- lane ranges
-    def lanes(self, m, depth: int = 0):
-        """A lane mask as a union of lane ranges [(lo, hi)] (trace-time expressions; hi None: no
-        bound), when it depends only on threadIdx.x and uniform values; otherwise None."""
-        if m is None:
-            return self.ranges.get("act")
-        if isinstance(m, str):
-            return self.ranges.get(m)
-        if not isinstance(m, V) or depth > 50:
-            return None
-        a = m.args
-        if m.op == "var":
-            return self.ranges.get(a[0])
-        if m.op == "un" and a[0] == "!":
-            inner = self.lanes(a[1], depth + 1)
-            return None if inner is None else self.complement(inner)
-        if m.op == "bin" and a[0] in ("&&", "||"):
-            left, right = self.lanes(a[1], depth + 1), self.lanes(a[2], depth + 1)
-            if left is None or right is None:
-                return None
-            if a[0] == "||":
-                return left + right
-            return [(f"max({l1}, {l2})", h1 if h2 is None else h2 if h1 is None else f"min({h1}, {h2})")
-                    for l1, h1 in left for l2, h2 in right]
-        if m.op == "bin" and a[0] in ("<", "<=", ">", ">="):
-            op, x, y = a
-            if y.vec and not x.vec:
-                op, x, y = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op], y, x
-            form = self.affine(x) if x.vec and not y.vec else None
-            if form is None or form[1] != "1":
-                return None
-            edge = f"({self.uex(y)} - {form[0]})"
-            return {"<": [("0", edge)], "<=": [("0", f"{edge} + 1")], ">": [(f"{edge} + 1", None)],
-                    ">=": [(edge, None)]}[op]
-        return None
+                self.uses_ltid = True
+                return "_ltid"
+            case "splat":
+                return self.sex(a[0])
+            case "bin" if a[0] in STATIC_CMP:
+                return f"{STATIC_CMP[a[0]]}({self.sex(a[1])}, {self.sex(a[2])})"
+            case "bin":
+                return self.swrap(f"{STATIC_BIN[a[0]]}({self.sex(a[1])}, {self.sex(a[2])})", v.dtype)
+            case "un" if a[0] == "!":
+                return f"np.logical_not({self.sex(a[1])})"
+            case "un":
+                fn = {"-": "np.negative", "~": "np.invert", "+": "np.positive"}[a[0]]
+                return self.swrap(f"{fn}({self.sex(a[1])})", v.dtype)
+            case "cast" if v.dtype == "bool":
+                return f"np.not_equal({self.sex(a[0])}, 0)"
+            case "cast":
+                return self.swrap(self.sex(a[0]), v.dtype)
+            case "select":
+                return f"np.where({self.sex(a[0])}, {self.sex(a[1])}, {self.sex(a[2])})"
+            case "math" if a[0] in STATIC_MATH:
+                return self.swrap(STATIC_MATH[a[0]].format(*(self.sex(x) for x in a[1:] if x is not None)),
+                                  v.dtype)
+        self.refuse("P0708", f"block-program op {v.op} on thread-index values")
 
     @staticmethod
-    def complement(ranges):
-        out = [("0", None)]
-        for lo, hi in ranges:
-            parts = [("0", lo)] + ([(hi, None)] if hi is not None else [])
-            out = [(f"max({l1}, {l2})", h1 if h2 is None else h2 if h1 is None else f"min({h1}, {h2})")
-                   for l1, h1 in out for l2, h2 in parts]
-        return out
+    def swrap(text: str, dtype: str) -> str:
+        bits, signed = BITS.get(dtype, (64, True))
+        return f"_sw({text}, {bits}, {signed})"
 
-    # ------------------------------------------------------------------------- lane vectors
+    # ------------------------------------------------------------------------- tiles
     def put(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
 
@@ -275,20 +327,22 @@ class _Emitter:
         return dtype
 
     def vex(self, v) -> str:
-        """A lane vector (or a uniform value used as one) as an SBUF tile name."""
+        """Any value as an SBUF tile name (uniform and lane-static values are materialized)."""
         if not isinstance(v, V):
             raise ValueError(f"internal error in porter, please report: {v!r} is not a value")
-        if not v.vec:
+        k = self.kind(v)
+        if k == U:
             dtype = self.tile_dtype(v.dtype)
-            return f"_splat({self.uex(v)}, _S, {NL[dtype]})"
+            value = f"int({self.uex(v)})" if dtype == "bool" else self.uex(v)
+            return f"_splat({value}, _S, {NL[dtype]})"
+        if k == ST:
+            if v.dtype == "bool":
+                return f"_mtile({self.sex(v)}, _S)"
+            return f"_itile({self.sex(v)}, _S, {NL[self.tile_dtype(v.dtype)]})"
         a = v.args
         match v.op:
             case "var":
                 return ident(a[0])
-            case "tid" if a[0] == "x":
-                return "_lane"
-            case "ltid":
-                return "_lane"
             case "splat":
                 return self.vex(a[0])
             case "bin":
@@ -303,54 +357,84 @@ class _Emitter:
                 return self.vmath(v)
             case "load":
                 return self.vload(v)
+            case "reduce":
+                return self.vreduce(v)
+            case "count":
+                return self.vcount(v)
+            case "shfl":
+                return self.vshfl(v)
             case "atomic":
                 self.refuse("P0703", f"atomic {a[0]} on {a[1]} memory")
-            case "shfl":
-                self.refuse("P0702", f"warp shuffle ({a[0]})")
         self.refuse("P0708", f"block-program op {v.op} on lane values")
 
-    def operand(self, v: V, integer: bool) -> str:
-        """A tile, or a trace-time number for a uniform float operand."""
-        if v.vec or integer:
-            return self.vex(v)
-        return self.uex(v)
+    def number_or_tile(self, v: V) -> str:
+        """A trace-time number for a uniform operand, else a tile."""
+        return self.uex(v) if self.kind(v) == U and v.dtype != "bool" else self.vex(v)
 
     def vbin(self, v: V) -> str:
         op, x, y = v.args
         if op in ("&&", "||"):
-            return f"_both({self.vex(x)}, {self.vex(y)}, _S, {'nl.multiply' if op == '&&' else 'nl.maximum'})"
+            alu = "nl.bitwise_and" if op == "&&" else "nl.bitwise_or"
+            return f"_logic({alu}, {self.vex(x)}, {self.vex(y)}, _S)"
         if op in COMPARE:
-            integer = x.dtype in INTS or x.dtype == "bool" and y.dtype in INTS
-            if x.dtype in ("i64", "u64") or y.dtype in ("i64", "u64"):
+            zero_test = op in ("==", "!=") and any(isinstance(o, V) and o.op == "const" and o.args[0] == 0
+                                                  for o in (x, y))
+            if x.dtype in INTS and not zero_test and not (_small(x) and _small(y)):
+                self.refuse("P0708", f"comparison ({op}) of {x.dtype} lane values computed from data "
+                            "(NKI compares in float32, inexact past 2**24)")
+            if "i64" in (x.dtype, y.dtype) or "u64" in (x.dtype, y.dtype):
                 self.refuse("P0708", "comparison of 64-bit integer lane values")
-            a = self.vex(x) if x.vec else self.uex(x)
-            b = self.vex(y) if y.vec else self.uex(y)
-            return f"_cmp({op!r}, {a}, {b}, _S, {integer})"
+            return f"_cmp({COMPARE[op]}, {self.number_or_tile(x)}, {self.number_or_tile(y)}, _S)"
         dtype = self.tile_dtype(v.dtype)
         integer = dtype in INTS
+        if integer and op in ("/", "%"):
+            what = "integer division" if op == "/" else "remainder"
+            self.refuse("P0708", f"{what} ({op}) of {dtype} lane values computed from data")
         if op in BITVEC:
             if not integer:
                 self.refuse("P0708", f"bitwise {op} on {dtype}")
-            alu = BITVEC[op]
-        elif op in ALU and not (integer and op == "/"):
-            alu = ALU[op]
-        else:
-            what = {"/": "integer division", "%": "remainder", "<<": "shift", ">>": "shift"}.get(op, op)
-            self.refuse("P0708", f"{what} ({op}) of {dtype} lane values")
-        if integer and op in BITVEC and not (x.vec and y.vec):
-            data, scalar, reverse = (self.vex(x), self.uex(y), False) if x.vec else (self.vex(y), self.uex(x), True)
+            if op == ">>" and BITS[dtype][1]:
+                self.refuse("P0708", f"arithmetic shift right (>>) of signed {dtype} lane values "
+                            "(NKI shifts right logically)")
+            return self.bitvec(BITVEC[op], x, y, dtype)
+        if op not in ALU:
+            self.refuse("P0708", f"operator {op} on {dtype} lane values")
+        if integer:
+            if dtype not in ("i32", "u32"):
+                self.refuse("P0708", f"arithmetic on {dtype} lane values")
+            a, b = self.vex(x), self.vex(y)
             out = self.temp(dtype)
-            self.put(f"nisa.tensor_scalar(dst={out}, data={data}, op0={alu}, operand0={scalar}, reverse0={reverse})")
+            self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={ALU[op]})")
             return out
-        if x.vec and y.vec or integer:
+        return self.arith(ALU[op], x, y, dtype, reversible=op in ("-", "/"))
+
+    def arith(self, alu: str, x: V, y: V, dtype: str, reversible: bool) -> str:
+        """Float ``x alu y``: tensor_tensor on two tiles, tensor_scalar with a uniform operand."""
+        if self.kind(x) != U and self.kind(y) != U:
             a, b = self.vex(x), self.vex(y)
             out = self.temp(dtype)
             self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={alu})")
             return out
-        data, scalar, reverse = (self.vex(x), self.uex(y), False) if x.vec else (self.vex(y), self.uex(x), True)
+        data, scalar, reverse = (self.vex(x), self.uex(y), False) if self.kind(x) != U else \
+            (self.vex(y), self.uex(x), True)
         out = self.temp(dtype)
-        rev = ", reverse0=True" if reverse and op in ("-", "/") else ""
+        rev = ", reverse0=True" if reverse and reversible else ""
         self.put(f"nisa.tensor_scalar(dst={out}, data={data}, op0={alu}, operand0={scalar}{rev})")
+        return out
+
+    def bitvec(self, alu: str, x: V, y: V, dtype: str) -> str:
+        if self.kind(y) == U:
+            data = self.vex(x)
+            out = self.temp(dtype)
+            self.put(f"nisa.tensor_scalar(dst={out}, data={data}, op0={alu}, operand0=int({self.uex(y)}))")
+        elif self.kind(x) == U and alu not in ("nl.left_shift", "nl.right_shift"):
+            data = self.vex(y)
+            out = self.temp(dtype)
+            self.put(f"nisa.tensor_scalar(dst={out}, data={data}, op0={alu}, operand0=int({self.uex(x)}))")
+        else:
+            a, b = self.vex(x), self.vex(y)
+            out = self.temp(dtype)
+            self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={alu})")
         return out
 
     def vun(self, v: V) -> str:
@@ -358,22 +442,23 @@ class _Emitter:
         if op == "!":
             return f"_not({self.vex(x)}, _S)"
         dtype = self.tile_dtype(v.dtype)
-        out_dtype = dtype
         if op == "~" and dtype in INTS:
             a = self.vex(x)
-            out = self.temp(out_dtype)
+            out = self.temp(dtype)
             self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.bitwise_xor, operand0=-1)")
             return out
-        if op == "-":
+        if op == "-" and dtype in ("i32", "u32"):
             a = self.vex(x)
-            if dtype in INTS:
-                zero = f"_splat(0, _S, {NL[dtype]})"
-                out = self.temp(dtype)
-                self.put(f"nisa.tensor_tensor(dst={out}, data1={zero}, data2={a}, op=nl.subtract)")
-                return out
+            out = self.temp(dtype)
+            self.put(f"nisa.tensor_tensor(dst={out}, data1=_splat(0, _S, {NL[dtype]}), data2={a}, op=nl.subtract)")
+            return out
+        if op == "-" and dtype in FLOATS:
+            a = self.vex(x)
             out = self.temp(dtype)
             self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.multiply, operand0=-1.0)")
             return out
+        if op == "+":
+            return self.vex(x)
         self.refuse("P0708", f"unary {op} on {dtype} lane values")
 
     def vcast(self, v: V) -> str:
@@ -381,7 +466,7 @@ class _Emitter:
         target, source = v.dtype, x.dtype
         if target == "bool":
             return self.vex(V("bin", "bool", True, ("!=", x, V("const", source, False, (0,)))))
-        if target in ("i64", "u64") or source in ("i64", "u64", "f64") or target == "f64":
+        if target in ("i64", "u64", "f64") or source in ("i64", "u64", "f64"):
             self.refuse("P0708", f"conversion {source} -> {target} of lane values (64-bit types)")
         if source in FLOATS and target in INTS:
             self.refuse("P0708", f"truncating conversion {source} -> {target} (NKI converts to nearest)")
@@ -397,18 +482,13 @@ class _Emitter:
     def vselect(self, v: V) -> str:
         c, x, y = v.args
         dtype = self.tile_dtype(v.dtype)
-        if not c.vec:
+        if self.kind(c) == U:
             return f"({self.vex(x)} if {self.uex(c)} else {self.vex(y)})"
-        self.require_exact_select(dtype, "a per-lane ?: or if/else on floating-point values")
-        mask, a, b = self.vex(c), self.vex(x), self.vex(y)
-        return f"_select({mask}, {a}, {b}, _S, {NL[dtype]}, {dtype in INTS})"
-
-    def require_exact_select(self, dtype: str, what: str) -> None:
-        """porter's NKI select is arithmetic (c*x + (1-c)*y): exact for integers and finite floats, but an
-        inf or NaN in the lane not taken would poison the result. Refuse rather than emit that."""
-        if dtype not in INTS:
-            self.refuse("P0709", f"{what}: porter's NKI select is arithmetic and would turn inf/NaN in the "
-                                 "unselected lane into NaN")
+        if self.kind(x) == U and dtype != "bool":
+            src = f"{'float' if dtype in FLOATS else 'int'}({self.uex(x)})"
+        else:
+            src = self.vex(x)
+        return f"_select({self.vex(c)}, {src}, {self.vex(y)}, _S, {NL[dtype]})"
 
     def vmath(self, v: V) -> str:
         op, args = v.args[0], [x for x in v.args[1:] if x is not None]
@@ -418,8 +498,13 @@ class _Emitter:
             out = self.temp(dtype)
             self.put(f"nisa.tensor_copy(dst={out}, src={a})  # to nearest even, as __float2int_rn")
             return out
-        if dtype in INTS and op not in ("max", "min"):
-            self.refuse("P0708", f"math function {op} on integer lane values")
+        if dtype in INTS:
+            if op not in ("max", "min") or dtype not in ("i32", "u32"):
+                self.refuse("P0708", f"math function {op} on {dtype} lane values")
+            a, b = self.vex(args[0]), self.vex(args[1])
+            out = self.temp(dtype)
+            self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={MATH_ALU[op]})")
+            return out
         if op in ACTIVATION:
             function, scale = ACTIVATION[op]
             a = self.vex(args[0])
@@ -436,51 +521,100 @@ class _Emitter:
         if op == "saturate":
             a = self.vex(args[0])
             out = self.temp(dtype)
-            self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.maximum, operand0=0.0, op1=nl.minimum, operand1=1.0)")
+            self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.maximum, operand0=0.0, "
+                     "op1=nl.minimum, operand1=1.0)")
             return out
         if op in MATH_ALU and len(args) == 2:
-            x, y = args
-            alu = MATH_ALU[op]
-            integer = dtype in INTS
-            if x.vec and y.vec or integer:
-                a, b = self.vex(x), self.vex(y)
-                out = self.temp(dtype)
-                self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={alu})")
-                return out
-            data, scalar, reverse = (self.vex(x), self.uex(y), False) if x.vec else (self.vex(y), self.uex(x), True)
-            out = self.temp(dtype)
-            rev = ", reverse0=True" if reverse and op in ("pow", "div") else ""
-            self.put(f"nisa.tensor_scalar(dst={out}, data={data}, op0={alu}, operand0={scalar}{rev})")
-            return out
+            return self.arith(MATH_ALU[op], args[0], args[1], dtype, reversible=op in ("pow", "div"))
         self.refuse("P0708", f"math function {op} on lane values")
 
-    def index(self, base: V, index: V, what: str) -> tuple[str, str, str]:
-        if base.op != "param":
-            self.refuse("P0704", f"{what} through a pointer variable")
-        form = self.affine(index)
-        if form is None:
-            self.refuse("P0704", f"{what} {base.args[0]}[...] with an index that is not uniform + stride * "
-                        "threadIdx.x (a per-element gather or scatter)")
-        if form[1] == "0":
-            self.refuse("P0706", f"{what} {base.args[0]}[...] at one block-uniform index")
-        return ident(base.args[0]), form[0], form[1]
+    def address(self, base: V, index: V, what: str) -> tuple[str, str]:
+        """(array, lane-static index expression) of a memory access."""
+        array, offset = self.pointer(base)
+        if offset is not None:
+            index = V("bin", "i64", offset.vec or index.vec, ("+", offset, index))
+        if self.kind(index) == D:
+            self.refuse("P0711", f"{what} {array}[...] at an index computed from loaded data (a gather or "
+                        "scatter; porter's NKI backend needs indices known from thread and block indices)")
+        return array, self.sex(index)
 
     def vload(self, v: V) -> str:
-        space, base, index, _ = v.args
-        if space != "global":
-            self.refuse("P0701", f"{space} memory load")
-        array, start, stride = self.index(base, index, "load from")
+        space, base, index, mask = v.args
+        array, at = self.address(base, index, "load from")
         dtype = self.tile_dtype(v.dtype)
+        active = self.sex(mask) if mask is not None and self.kind(mask) != D else "None"
         out = self.temp(dtype)
-        self.put(f"_load({out}, {array}, {start}, {stride}, _S)")
+        self.put(f"_gather({out}, {array}, {at}, {active}, _S, {NL[dtype]})")
         return out
 
-    def mask(self, m) -> str:
-        if m is None:
-            return "_act0"
-        if isinstance(m, str):
-            return ident(m)
-        return self.vex(m)
+    def vreduce(self, v: V) -> str:
+        op, value, mask, group = v.args
+        if op not in REDUCE or v.dtype != "f32":
+            self.refuse("P0708", f"reduction {op} of {v.dtype} lane values (porter's NKI reductions are float32)")
+        data, lanes = self.vex(value), self.vex(mask)
+        self.temps += 1
+        name = f"_t{self.temps}"
+        per = "the block" if group is None else f"each run of {group} lanes (a warp)"
+        self.put(f"{name} = _reduce({op!r}, {data}, {lanes}, _S, {group!r})  # {op} over {per}")
+        return name
+
+    def vcount(self, v: V) -> str:
+        pred, mask = v.args
+        p = self.vex(pred)
+        ones = self.temp("f32")
+        self.put(f"nisa.tensor_copy(dst={ones}, src={p})")
+        self.temps += 1
+        total = f"_t{self.temps}"
+        m = self.vex(mask)
+        self.put(f"{total} = _reduce('add', {ones}, {m}, _S, None)  # __syncthreads_count")
+        out = self.temp("i32")
+        self.put(f"nisa.tensor_copy(dst={out}, src={total})")
+        return out
+
+    def vshfl(self, v: V) -> str:
+        kind, value, arg, width = v.args
+        if self.kind(arg) != U or self.kind(width) != U:
+            self.refuse("P0713", f"warp shuffle ({kind}) from a lane chosen by data")
+        dtype = self.tile_dtype(value.dtype)
+        x, w = self.uex(arg), self.uex(width)
+        self.uses_ltid = True
+        source, ok = {
+            "idx": (f"(_ltid // {w}) * {w} + _smod({x}, {w})", "True"),
+            "xor": (f"np.bitwise_xor(_ltid, {x})", f"np.bitwise_xor(_ltid, {x}) // {w} == _ltid // {w}"),
+            "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
+            "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
+        }[kind]
+        data = self.vex(value)
+        self.temps += 1
+        name = f"_t{self.temps}"
+        self.put(f"{name} = _shuffle({data}, {source}, {ok}, _ltid, block, _S, {NL[dtype]})  # __shfl_{kind}_sync")
+        return name
+
+    # ------------------------------------------------------------------------- masks
+    def superset(self, v) -> str | None:
+        """A lane-static superset of a mask's lanes (None: all lanes)."""
+        if not isinstance(v, V):
+            return None
+        k = self.kind(v)
+        if k != D:
+            return self.sex(v)
+        if v.op == "var":
+            return self.supersets.get(v.args[0])
+        if v.op == "bin" and v.args[0] == "&&":
+            parts = [p for p in (self.superset(v.args[1]), self.superset(v.args[2])) if p is not None]
+            if len(parts) == 2:
+                return f"np.logical_and({parts[0]}, {parts[1]})"
+            return parts[0] if parts else None
+        return None
+
+    def note_superset(self, name: str, value: V) -> None:
+        if self.kinds.get(name) == D and value.dtype == "bool":
+            sup = self.superset(value)
+            if sup is not None:
+                self.put(f"_s_{ident(name)} = {sup}  # lanes {name} may hold")
+                self.supersets[name] = f"_s_{ident(name)}"
+            else:
+                self.supersets.pop(name, None)
 
     # ------------------------------------------------------------------------- statements
     def body(self, stmts) -> None:
@@ -496,40 +630,12 @@ class _Emitter:
         at = f"  # line {s.line}" if s.line else ""
         match s.kind:
             case "let" | "set":
-                name, value = a[0], a[1]
-                mask = a[2] if s.kind == "set" else None
-                if not value.vec and not (s.kind == "set" and mask is not None and self.is_lane_var(name)):
-                    if mask is not None:
-                        self.refuse("P0708", f"uniform variable {name} set under a lane mask")
-                    self.put(f"{ident(name)} = {self.uex(value)}{at}")
-                    return
-                if value.dtype == "bool":
-                    self.ranges[name] = self.lanes(value) if mask is None else None
-                new = self.vex(value)
-                if mask is not None:
-                    dtype = self.tile_dtype(value.dtype)
-                    self.require_exact_select(dtype, f"{name} assigned under a lane mask")
-                    new = f"_select({self.mask(mask)}, {new}, {ident(name)}, _S, {NL[dtype]}, {dtype in INTS})"
-                self.put(f"{ident(name)} = {new}{at}")
+                self.assign(a[0], a[1], a[2] if s.kind == "set" else None, at)
             case "store":
-                space, base, index, value, m = a
-                if space != "global":
-                    self.refuse("P0701", f"store to {space} memory")
-                array, start, stride = self.index(base, index, "store to")
-                param = next(q for q in self.p.params if q.name == base.args[0])
-                dtype = self.tile_dtype(param.dtype)
-                tile = self.vex(value) if value.vec or value.dtype == param.dtype else \
-                    self.vex(V("cast", param.dtype, False, (value,)))
-                ranges = self.lanes(m)
-                if ranges is not None:  # lanes known at trace time: plain DMA, no read-back
-                    text = ", ".join(f"({lo}, {hi})" for lo, hi in ranges)
-                    self.put(f"_store_lanes({array}, {tile}, [{text}], {start}, {stride}, _S){at}")
-                    return
-                self.require_exact_select(dtype, f"a store to {base.args[0]} under a per-lane condition")
-                self.put(f"_store({array}, {tile}, {self.mask(m)}, {start}, {stride}, _S, {NL[dtype]}, "
-                         f"{dtype in INTS}){at}")
+                self.store(*a, at)
             case "eval":
-                self.vex(a[0]) if a[0].vec else self.uex(a[0])
+                if self.kind(a[0]) == D:
+                    self.vex(a[0])
             case "if":
                 self.put(f"if {self.uex(a[0])}:{at}")
                 self.nested(s.body)
@@ -537,24 +643,64 @@ class _Emitter:
                     self.put("else:")
                     self.nested(s.orelse)
             case "where":
-                self.ranges[a[0]] = self.lanes(a[1])
-                self.put(f"{ident(a[0])} = {self.vex(a[1])}{at}")
+                name, cond = a
+                value = self.sex(cond) if self.kinds.get(name, U) != D else self.vex(cond)
+                self.put(f"{ident(name)} = {value}{at}")
+                self.note_superset(name, cond)
                 self.body(s.body)
             case "loop":
+                if self.kind(a[0]) == D:
+                    self.refuse("P0705", "loop whose condition depends on loaded data")
                 self.put(f"while {self.uex(a[0])}:{at}")
                 self.nested(s.body)
             case "mloop":
-                self.refuse("P0705", "loop whose condition differs between threads (masked loop)")
+                if self.kinds.get(a[0], U) == D:
+                    self.refuse("P0705", "loop whose trip count differs between threads and depends on loaded data")
+                self.put(f"while np.any({ident(a[0])}):  # while any lane still loops{at}")
+                self.nested(s.body)
             case "barrier":
-                self.refuse("P0701", "__syncthreads() between phases")
+                self.put(f"# __syncthreads(): the block's lanes run in step, phases in program order{at}")
             case "return":
                 self.put(f"return{at}")
             case _:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
 
-    def is_lane_var(self, name: str) -> bool:
-        value = self.defs.get(name)
-        return value is not None and value.vec
+    def assign(self, name: str, value: V, mask: str | None, at: str) -> None:
+        target = ident(name)
+        if value.dtype.startswith("*"):
+            _, offset = self.pointer(value)
+            value = offset if offset is not None else V("const", "i64", False, (0,))
+        k = self.kinds.get(name, U)
+        if k == U:
+            if mask is not None:
+                self.refuse("P0708", f"uniform variable {name} set under a lane mask")
+            self.put(f"{target} = {self.uex(value)}{at}")
+        elif k == ST:
+            new = self.sex(value)
+            if mask is not None:
+                new = f"np.where({self.sex(_mvar(mask))}, {new}, {target})"
+            self.put(f"{target} = {new}{at}")
+        else:
+            dtype = self.tile_dtype(value.dtype)
+            new = self.vex(value)
+            if mask is not None:
+                new = f"_select({self.vex(_mvar(mask))}, {new}, {target}, _S, {NL[dtype]})"
+            self.put(f"{target} = {new}{at}")
+            if mask is None:
+                self.note_superset(name, value)
+            else:
+                self.supersets.pop(name, None)
+
+    def store(self, space, base, index, value, mask, at: str) -> None:
+        array, where = self.address(base, index, "store to")
+        dtype = self.tile_dtype(value.dtype)
+        tile = self.vex(value)
+        m = _mvar(mask)
+        if self.kind(m) != D:
+            self.put(f"_scatter({array}, {tile}, {where}, {self.sex(m)}, _S){at}")
+            return
+        candidates = self.superset(m) or "True"
+        self.put(f"_store_where({array}, {tile}, {where}, {candidates}, {self.vex(m)}, _S, {NL[dtype]}){at}")
 
     def nested(self, stmts) -> None:
         self.indent += 1
@@ -565,21 +711,19 @@ class _Emitter:
     def kernel(self) -> str:
         p = self.p
         self.check_program()
-        self.scan(p.body)
+        self.analyse()
         sym = symbol(p.kernel)
         names = [ident(q.name) for q in p.params]
-        body_start = len(self.lines)
         self.body(p.body)
-        block_body = self.lines[body_start:]
-        self.lines = self.lines[:body_start]
+        block_body = self.lines
         out = ["@nki.jit",
-               f"def {sym}_kernel({', '.join(names + ['grid', 'block'])}):",
+               f"def {sym}_kernel({', '.join(names + ['grid', 'block', 'smem'])}):",
                f'    """CUDA kernel {p.kernel} ({self.source_name}:{p.line}): the grid block by block, '
                'a block\'s threads as one SBUF tile."""',
                "    (_gdim_x, _gdim_y, _gdim_z), (_bdim_x, _bdim_y, _bdim_z) = grid, block",
-               "    _S = _layout(_p2(_bdim_x))  # (partitions, free)",
-               "    _lane = _lane_ids(_S)  # threadIdx.x of every lane",
-               "    _act0 = _range_mask(0, _bdim_x, _S)  # padding lanes off"]
+               "    _tid_x, _tid_y, _tid_z, _act0, _S = _lanes(block)  # thread indices of the lanes; tile (P, F)"]
+        if self.uses_ltid:
+            out.append("    _ltid = _tid_x + _bdim_x * (_tid_y + _bdim_y * _tid_z)  # linear thread index")
         for q in p.params:
             if q.kind == "scalar":
                 conv = self.ucast(ident(q.name), "i32" if q.dtype == "bool" else q.dtype)
@@ -594,12 +738,16 @@ class _Emitter:
             outputs.append(f"{name}_out")
         out.append("")
         out.append(f"    def _one_block({', '.join(['_bid_x', '_bid_y', '_bid_z'] + names)}):")
-        out.append("        act = _act0")
+        out.append("        act = _act0  # lanes of real threads")
+        for sh in p.shared:
+            size = sh.size if sh.size is not None else f"max(1, smem // {BITS.get(sh.dtype, (32,))[0] // 8})"
+            out.append(f"        {ident(sh.name)} = nl.ndarray((1, {size}), {NL[sh.dtype]}, buffer=nl.sbuf)"
+                       f"  # __shared__ {sh.name}: block-local")
         out += block_body
         out.append("")
-        out.append("    for _bid_z in nl.affine_range(_gdim_z):")
-        out.append("        for _bid_y in nl.affine_range(_gdim_y):")
-        out.append("            for _bid_x in nl.affine_range(_gdim_x):")
+        out.append("    for _bid_z in nl.static_range(_gdim_z):")
+        out.append("        for _bid_y in nl.static_range(_gdim_y):")
+        out.append("            for _bid_x in nl.static_range(_gdim_x):")
         out.append(f"                _one_block({', '.join(['_bid_x', '_bid_y', '_bid_z'] + names)})")
         out.append(f"    return ({''.join(o + ', ' for o in outputs)})")
         return "\n".join(out)
@@ -613,7 +761,7 @@ class _Emitter:
                  f'    """Launch {p.kernel} as CUDA would; returns {{parameter index: new array}} for the '
                  'pointers it writes."""',
                  "    args = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]",
-                 f"    out = _run({sym}_kernel, [*args, _dim3(grid), _dim3(block)], {sorted(bf16)!r})",
+                 f"    out = _run({sym}_kernel, [*args, _dim3(grid), _dim3(block), int(shared_bytes)], {sorted(bf16)!r})",
                  f"    result = dict(zip({self.written!r}, (np.asarray(o) for o in out)))",
                  f"    for i in {written_bf16!r}:",
                  "        result[i] = _to_bf16(result[i])",

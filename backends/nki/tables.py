@@ -6,19 +6,29 @@ diagnostic (P0708) naming it, before any code is emitted.
 
 from __future__ import annotations
 
-#: block-program scalar type -> NKI dtype of a lane tile (bool lanes are float32 0/1 masks)
+#: block-program scalar type -> NKI dtype of a lane tile (bool lanes are uint8 0/1 masks)
 NL = {"f32": "nl.float32", "f16": "nl.float16", "bf16": "nl.bfloat16", "i32": "nl.int32",
       "u32": "nl.uint32", "i16": "nl.int16", "u16": "nl.uint16", "i8": "nl.int8", "u8": "nl.uint8",
-      "bool": "nl.float32"}
-#: numpy type for trace-time (uniform) values
-NP = {"f32": "np.float32", "f16": "np.float16", "bf16": "np.float32", "f64": "np.float64"}
+      "bool": "nl.uint8"}
 INTS = {"i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64"}
 FLOATS = {"f16", "bf16", "f32", "f64"}
+BITS = {"i8": (8, True), "u8": (8, False), "i16": (16, True), "u16": (16, False), "i32": (32, True),
+        "u32": (32, False), "i64": (64, True), "u64": (64, False)}
 
 #: arithmetic binary operators -> ALU operator token
 ALU = {"+": "nl.add", "-": "nl.subtract", "*": "nl.multiply", "/": "nl.divide"}
-BITVEC = {"&": "nl.bitwise_and", "|": "nl.bitwise_or", "^": "nl.bitwise_xor"}
-COMPARE = {"<", "<=", ">", ">=", "==", "!="}
+BITVEC = {"&": "nl.bitwise_and", "|": "nl.bitwise_or", "^": "nl.bitwise_xor", "<<": "nl.left_shift",
+          ">>": "nl.right_shift"}
+#: comparisons -> ALU comparison operator (float32 inputs, 1.0/0.0 out)
+COMPARE = {"<": "nl.less", "<=": "nl.less_equal", ">": "nl.greater", ">=": "nl.greater_equal",
+           "==": "nl.equal", "!=": "nl.not_equal"}
+
+#: lane-static (trace-time numpy) forms of integer and boolean operators
+STATIC_BIN = {"+": "np.add", "-": "np.subtract", "*": "np.multiply", "&": "np.bitwise_and",
+              "|": "np.bitwise_or", "^": "np.bitwise_xor", "<<": "np.left_shift", ">>": "np.right_shift",
+              "/": "_sdiv", "%": "_smod"}
+STATIC_CMP = {"<": "np.less", "<=": "np.less_equal", ">": "np.greater", ">=": "np.greater_equal",
+              "==": "np.equal", "!=": "np.not_equal", "&&": "np.logical_and", "||": "np.logical_or"}
 
 #: block-program math op -> (activation function, scale) for one-argument functions
 ACTIVATION = {"exp": ("nl.exp", 1.0), "log": ("nl.log", 1.0), "tanh": ("nl.tanh", 1.0),
@@ -28,6 +38,8 @@ ACTIVATION = {"exp": ("nl.exp", 1.0), "log": ("nl.log", 1.0), "tanh": ("nl.tanh"
 #: block-program math op -> ALU operator, for two-argument functions
 MATH_ALU = {"max": "nl.maximum", "min": "nl.minimum", "pow": "nl.power", "div": "nl.divide",
             "hadd": "nl.add", "hmul": "nl.multiply"}
+#: reductions of the block program -> the prelude's names
+REDUCE = {"add", "max", "min"}
 
 #: block-program math op -> trace-time numpy form (uniform values), over argument strings
 UNIFORM_MATH = {
@@ -39,3 +51,5 @@ UNIFORM_MATH = {
     "hadd": "({0} + {1})", "hmul": "({0} * {1})", "exp10": "np.power(np.float32(10), {0})",
     "log1p": "np.log1p({0})", "expm1": "np.expm1({0})", "rint": "np.rint({0})",
 }
+#: lane-static forms of integer math ops
+STATIC_MATH = {"max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})", "abs": "np.abs({0})"}

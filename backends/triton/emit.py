@@ -232,8 +232,20 @@ class _Emitter:
             case "where":
                 self.put(indent, f"{ident(a[0])} = {self.ex(a[1])}{at}")
                 self.body(s.body, indent)
+            case "loop" if len(a) > 1 and a[1] is not None:
+                # a counted uniform loop: a `for` (scf.for) that Triton can pipeline and unroll
+                trips = str(a[1].args[0]) if a[1].op == "const" else self.ex(a[1])
+                self.put(indent, f"for _ in range(0, {trips}):{at}  (counted)")
+                self.body(s.body, indent + 1)
             case "loop":
                 self.put(indent, f"while {self.ex(a[0])}:{at}")
+                self.body(s.body, indent + 1)
+            case "mloop" if len(a) > 1 and a[1] is not None:
+                # a counted loop: the largest trip count of the active lanes, once, instead of a
+                # block-wide "any lane left?" on every iteration (the mask stays exact)
+                trips = f"_trips_{ident(a[0])}"
+                self.put(indent, f"{trips} = tl.max(tl.where({ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
+                self.put(indent, f"for _ in range(0, {trips}):  # masked loop, counted")
                 self.body(s.body, indent + 1)
             case "mloop":
                 self.put(indent, f"while tl.max({ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
@@ -253,12 +265,14 @@ class _Emitter:
         scalars = [q for q in p.params if q.kind == "scalar"]
         args = [ident(q.name) for q in p.params]
         args += [f"_sm_{sh.name}" for sh in p.shared] + [f"_sh_{d}" for d in p.shuffles]
-        args += ["_bdim_x", "_bdim_y", "_bdim_z"] + [f"_size_{sh.name}" for sh in p.shared]
+        args += [f"_size_{sh.name}" for sh in p.shared]
+        # the CUDA block's dimensions are compile-time constants (one compiled kernel per block
+        # shape, as a CUDA template would be): masks and lane-exchange choices fold away
+        args += ["BDX: tl.constexpr", "BDY: tl.constexpr", "BDZ: tl.constexpr"]
         args += ["BX: tl.constexpr", "BY: tl.constexpr", "BZ: tl.constexpr", "LANES: tl.constexpr"]
         if uses_segments(p):
             args.append("WARP: tl.constexpr")
-        nospec = [ident(q.name) for q in scalars] + ["_bdim_x", "_bdim_y", "_bdim_z"] + \
-            [f"_size_{sh.name}" for sh in p.shared]
+        nospec = [ident(q.name) for q in scalars] + [f"_size_{sh.name}" for sh in p.shared]
         self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
         self.put(0, f"def {sym}_kernel({', '.join(args)}):")
         self.put(1, f'"""CUDA kernel {p.kernel} ({self.source_name}:{p.line}): one program per CUDA block, '
@@ -269,7 +283,7 @@ class _Emitter:
         self.put(1, "_tid_y = ((_lane // BX) % BY).to(tl.uint32)")
         self.put(1, "_tid_z = (_lane // (BX * BY)).to(tl.uint32)")
         for d in "xyz":
-            self.put(1, f"_bdim_{d} = tl.full([], _bdim_{d}, tl.uint32)")
+            self.put(1, f"_bdim_{d} = tl.full([], BD{d.upper()}, tl.uint32)")
         for k, d in enumerate("xyz"):
             self.put(1, f"_bid_{d} = tl.program_id({k}).to(tl.uint32)")
             self.put(1, f"_gdim_{d} = tl.num_programs({k}).to(tl.uint32)")
@@ -308,9 +322,10 @@ class _Emitter:
             lines.append(f"    _sh_{d} = torch.empty(_programs * _BX * _BY * _BZ, dtype={TORCH[d]}, device=_dev)")
             extra.append(f"_sh_{d}")
         sizes = [f"_size_{sh.name}" for sh in p.shared]
-        call = names + extra + ["_bx", "_by", "_bz"] + sizes
+        call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
-        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BX=_BX, BY=_BY, BZ=_BZ, LANES=_BX * _BY * _BZ{warp})")
+        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, BZ=_BZ, "
+                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ))")
         lines.append("")
         lines.append("")
         sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -318,19 +333,19 @@ class _Emitter:
                for q in p.params}
         sig.update({f"_sm_{sh.name}": "*" + SIG[sh.dtype] for sh in p.shared})
         sig.update({f"_sh_{d}": "*" + SIG[d] for d in p.shuffles})
-        sig.update({"_bdim_x": "i32", "_bdim_y": "i32", "_bdim_z": "i32"})
         sig.update({f"_size_{sh.name}": "i32" for sh in p.shared})
         lines.append(f"def {sym}_signature(block=(1, 1, 1), shared_bytes=0):")
         lines.append('    """(signature, constexprs) of the jit kernel for the static compile gate."""')
         lines.append("    bx, by, bz = _dim3(block)")
         lines.append(f"    sig = {sig!r}")
-        lines.append("    sig.update(BX='constexpr', BY='constexpr', BZ='constexpr', LANES='constexpr')")
+        lines.append("    sig.update(BDX='constexpr', BDY='constexpr', BDZ='constexpr', BX='constexpr', BY='constexpr', BZ='constexpr', LANES='constexpr')")
         if uses_segments(p):
             lines.append("    sig.update(WARP='constexpr')")
-            lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz), "
-                         "WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
+            lines.append("    return sig, dict(BDX=bx, BDY=by, BDZ=bz, BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), "
+                         "LANES=_p2(bx) * _p2(by) * _p2(bz), WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
         else:
-            lines.append("    return sig, dict(BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), LANES=_p2(bx) * _p2(by) * _p2(bz))")
+            lines.append("    return sig, dict(BDX=bx, BDY=by, BDZ=bz, BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), "
+                         "LANES=_p2(bx) * _p2(by) * _p2(bz))")
         return "\n".join(lines)
 
 
@@ -353,6 +368,11 @@ def _dim3(value):
 
 def _p2(n):
     return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _warps(lanes):
+    # Triton's default of 4 warps, fewer for blocks of under 128 threads (no idle replicas)
+    return max(1, min(4, lanes // 32))
 
 
 def _device(*tensors):

@@ -1,4 +1,4 @@
-"""Timers for the Python backends: Triton (torch + CUDA events) and Pallas (not written yet).
+"""The Triton timer (torch + CUDA events); the Pallas one is in :mod:`porter.bench.pallas_timer`.
 
 The Triton timer times a module that porter's Triton backend emits, under this contract:
 
@@ -72,7 +72,7 @@ def default_triton_source(spec: KernelSpec) -> tuple[str | None, str, str]:
 
     if "triton" not in available_backends():
         return None, UNAVAILABLE, "porter has no triton backend yet"
-    port = porter.translate(spec.source, "triton")
+    port = porter.translate(spec.source, "triton", instantiate=spec.instances)
     if port.errors:
         error = port.errors[0]
         return None, UNSUPPORTED, f"{error.span}: [{error.id}] {error.message}"
@@ -178,23 +178,3 @@ def time_torch_case(spec: KernelSpec, job: CaseJob, settings: Settings, run: Cal
     times = [start.elapsed_time(stop) for start, stop in zip(starts, stops)]
     correct, detail = judge(spec, job, outputs)
     return Timing(OK, detail, times, correct, outputs)
-
-
-class PallasTimer:
-    """Not written yet: porter has no Pallas backend to time. It will time with jax and CUDA events
-    (``time_torch_case``'s protocol: restore, flush, events around the jitted call) once one lands."""
-
-    name = "pallas"
-
-    def unavailable(self, machine) -> str | None:
-        from porter.backends.base import available_backends
-
-        if "pallas" not in available_backends():
-            return "porter has no pallas backend yet"
-        return "the Pallas timer is not written yet"
-
-    def build(self, spec, machine) -> Build:
-        return Build(UNAVAILABLE, "the Pallas timer is not written yet")
-
-    def time(self, spec, build, jobs, settings) -> list[Timing]:
-        return [Timing(UNAVAILABLE, "the Pallas timer is not written yet") for _ in jobs]

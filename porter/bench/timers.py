@@ -35,7 +35,7 @@ TIMERS = {
     "cuda": "porter.bench.timers:CudaTimer",
     "hip": "porter.bench.timers:HipTimer",
     "triton": "porter.bench.python_timers:TritonTimer",
-    "pallas": "porter.bench.python_timers:PallasTimer",
+    "pallas": "porter.bench.pallas_timer:PallasTimer",
 }
 
 OK, FAILED, UNSUPPORTED, UNAVAILABLE = "ok", "failed", "unsupported", "unavailable"

@@ -44,7 +44,7 @@ class TritonChecker:
             return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNAVAILABLE,
                                 "triton is not installed (pip install triton)")
                     for check in [g[0] for g in GATE_TARGETS] + ["run interpreter"] for case, _ in cases]
-        instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
+        instances = spec.instances
         port = porter.translate(spec.source, "triton", instantiate=instances)
         if port.errors:
             detail = first_error(port)
@@ -130,7 +130,9 @@ def _gate_worker(job: dict) -> dict:
             fn, signature = module.GATE[kernel]
             sig, constexprs = signature(tuple(block), shared_bytes)
             try:
-                triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target))
+                warps = module._warps(constexprs["LANES"])  # as the launcher runs it
+                triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target),
+                               options={"num_warps": warps})
             except Exception as error:  # noqa: BLE001 -- any compiler failure is the check's result
                 status, why = FAIL, f"{kernel}: {type(error).__name__}: {str(error)[-400:]}"
                 break

@@ -88,6 +88,11 @@ class KernelSpec:
     def buffer(self, name: str) -> BufferSpec | None:
         return next((b for b in self.buffers if b.name == name), None)
 
+    @property
+    def instances(self) -> tuple[str, ...]:
+        """The template instances the launches name (``reduce_sum<256>``), for ``instantiate=``."""
+        return tuple(sorted({launch.kernel for launch in self.launches if "<" in launch.kernel}))
+
     def scalar(self, name: str) -> ScalarSpec | None:
         return next((s for s in self.scalars if s.name == name), None)
 

@@ -139,3 +139,25 @@ def test_triton_timer_follows_the_module_contract(tmp_path):
         assert len(timing.times_ms) == 100 and min(timing.times_ms) > 0
         if job.golden_outputs is not None:
             assert timing.correct is True, timing.detail
+
+
+@needs_gpu
+def test_pallas_timer_times_porters_port(tmp_path):
+    pytest.importorskip("jax")
+    from porter.bench.pallas_timer import PallasTimer
+    from porter.golden import corpus_dir
+
+    spec = load_spec(corpus_dir() / "saxpy.toml")
+    timer = PallasTimer()
+    machine = _machine(tmp_path)
+    assert timer.unavailable(machine) is None
+    build = timer.build(spec, machine)
+    assert build.status == OK, build.detail
+    settings = Settings(runs=100, warmup=3, copies=2)
+    (_, cases), = selection([spec], None)
+    jobs = case_jobs(spec, cases, settings, store=None)
+    for job, timing in zip(jobs, timer.time(spec, build, jobs, settings)):
+        assert timing.status == OK, timing.detail
+        assert len(timing.times_ms) == 100 and min(timing.times_ms) > 0
+        if job.golden_outputs is not None:
+            assert timing.correct is True, timing.detail

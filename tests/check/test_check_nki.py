@@ -34,7 +34,7 @@ def test_a_wrong_port_fails(tmp_path):
 
 
 def test_refused_kernel_is_unsupported(tmp_path):
-    spec, cases = _cases("softmax_rows", "9x13_t32")
+    spec, cases = _cases("reduce_atomic", "n5000_t128")
     records = NkiChecker(Machine(tmp_path), real=False).check_kernel(spec, cases)
     assert {r.status for r in records} == {UNSUPPORTED}
-    assert "P0701" in records[0].detail
+    assert "P0703" in records[0].detail  # general atomics have no NKI form

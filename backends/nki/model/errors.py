@@ -29,6 +29,8 @@ RULES: dict[str, str] = {
     "index-out-of-bounds": "a tile or tensor index/slice stays inside the tensor (no negative, empty or stepped-back slices)",
     "reshape": "reshape keeps the element count, an on-chip tile keeps its partition size, the layout is contiguous",
     "kernel-output-hbm": "a kernel returns HBM tensors (top-level inputs and outputs live in HBM)",
+    "predicate-dtype": "tensor_copy_predicated's predicate is a uint8, uint16 or uint32 tile",
+    "copy-dtype": "tensor_copy_predicated: a tile src has dst's dtype (reverse_pred only with a scalar src); a scalar src is a float for float dst, an int for integer dst",
     "uninitialized-read": "(only with check_uninitialized=True) an instruction reads memory nothing has written",
     "compile-time-constant": "loop bounds, memset values and scalar operands are Python numbers known at trace time",
     "model-unsupported": "the construct is outside the NKI subset porter's model implements",

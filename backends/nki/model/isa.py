@@ -13,6 +13,7 @@ from math import prod
 from typing import Any
 
 import numpy as np
+from porter.backends.nki.model import dtypes as _dtypes
 from porter.backends.nki.model import ops as _ops
 from porter.backends.nki.model import state as _state
 from porter.backends.nki.model.errors import fail
@@ -154,6 +155,46 @@ def tensor_copy(dst: Any = _MISSING, src: Any = None, engine: Any = None, name: 
     write(dst, _values(src) if same else _f32(src), exact=same)
 
 
+_PREDICATES = ("uint8", "uint16", "uint32")
+
+
+def tensor_copy_predicated(dst: Any = _MISSING, src: Any = None, predicate: Any = None,
+                           reverse_pred: bool = False, name: Any = None) -> None:
+    """``dst = src`` where ``predicate`` is nonzero (``reverse_pred``: where it is zero); the other
+    elements of dst keep their values. ``src`` is a tile of dst's dtype or a Python number."""
+    dst = _begin("tensor_copy_predicated", dst, ON_CHIP)
+    predicate = _operand(predicate, "predicate", "tensor_copy_predicated", ON_CHIP)
+    if predicate.dtype.name not in _PREDICATES:
+        raise fail("predicate-dtype", f"nisa.tensor_copy_predicated predicate {predicate!r} must be "
+                   "uint8, uint16 or uint32")
+    _per_partition("tensor_copy_predicated", predicate, dst)
+    if isinstance(src, Tensor):
+        src = _operand(src, "src", "tensor_copy_predicated", ON_CHIP)
+        if src.buffer is PSUM and predicate.buffer is PSUM:
+            raise fail("both-psum", f"nisa.tensor_copy_predicated reads {src!r} and {predicate!r}, "
+                       "both in PSUM")
+        if src.dtype != dst.dtype:
+            raise fail("copy-dtype", f"nisa.tensor_copy_predicated src {src!r} and dst {dst!r} must "
+                       "share a dtype")
+        if reverse_pred:
+            raise fail("copy-dtype", "nisa.tensor_copy_predicated reverse_pred=True needs a scalar src")
+        _per_partition("tensor_copy_predicated", src, dst)
+        values = _values(src)
+    else:
+        _constant(src, "src", "tensor_copy_predicated")
+        if isinstance(src, (float, np.floating)) != dst.dtype.is_float:
+            raise fail("copy-dtype", f"nisa.tensor_copy_predicated scalar src={src!r} must be a Python "
+                       f"{'float' if dst.dtype.is_float else 'int'} for dst {dst!r}")
+        values = np.full((dst.shape[0], dst.size // dst.shape[0]), src)
+    take = _values(predicate) != 0
+    if reverse_pred:
+        take = ~take
+    new = values if isinstance(src, Tensor) else _dtypes.cast(values, dst.dtype)
+    data, written = dst._data.reshape(take.shape), dst._written.reshape(take.shape)
+    data[take] = new[take]  # views of dst's storage: only the selected elements change
+    written[take] = True
+
+
 def memset(dst: Any = _MISSING, value: Any = None, engine: Any = None, name: Any = None) -> None:
     dst = _begin("memset", dst, ON_CHIP)
     constant = _constant(value, "value", "memset")
@@ -259,7 +300,8 @@ def tensor_tensor(dst: Any = _MISSING, data1: Any = None, data2: Any = None, op:
     tiles = (data1, data2, dst)
     if alu.kind == "bitvec":
         _require_integers("tensor_tensor", alu, tiles)
-        result = alu.fn(_values(data1).astype(np.int64), _values(data2).astype(np.int64))
+        first = _pattern(_values(data1).astype(np.int64), data1) if alu.logical else _values(data1).astype(np.int64)
+        result = alu.fn(first, _values(data2).astype(np.int64))
         write(dst, _wrap(result, dst))
     elif all(t.dtype.name in ("int32", "uint32") for t in tiles) and alu.name != "divide":
         result = alu.fn(_values(data1).astype(np.int64), _values(data2).astype(np.int64))
@@ -273,6 +315,11 @@ def _require_integers(instruction: str, alu: _ops.Op, tiles: tuple[Tensor, ...])
         if not _is_int(tile):
             raise fail("bitvec-integer", f"nisa.{instruction} with bitvec {alu!r} needs integer tiles; "
                        f"{tile!r} is not")
+
+
+def _pattern(values: np.ndarray, tile: Tensor) -> np.ndarray:
+    """Integer values as the unsigned bit pattern of the tile's width (for logical shifts)."""
+    return values & ((1 << (tile.dtype.storage.itemsize * 8)) - 1)
 
 
 def _wrap(values: np.ndarray, dst: Tensor) -> np.ndarray:
@@ -299,6 +346,8 @@ def tensor_scalar(dst: Any = _MISSING, data: Any = None, op0: Any = None, operan
         result = _values(data).astype(np.int64)
         for alu, operand, reverse, role in steps:
             value = _int_operand(operand, role, partitions)
+            if alu.logical and not reverse:
+                result = _pattern(result, data)
             result = alu.fn(value, result) if reverse else alu.fn(result, value)
         write(dst, _wrap(result, dst))
         return

@@ -22,6 +22,8 @@ class Op:
     kind: str  # "arith", "bitvec" or "activation"
     fn: Callable[..., np.ndarray] = field(compare=False, repr=False)
     reduce: Callable[..., np.ndarray] | None = field(default=None, compare=False, repr=False)
+    #: bitvec shifts that move the bit pattern of the data's own width (logical shift right)
+    logical: bool = False
 
     def __repr__(self) -> str:
         return f"nl.{self.name}"
@@ -43,11 +45,21 @@ _ARITH = [
     Op("maximum", "arith", np.maximum, np.maximum.reduce),
     Op("minimum", "arith", np.minimum, np.minimum.reduce),
     Op("power", "arith", np.power),
+    # comparisons: float32 inputs, 1.0 where true and 0.0 where false (NaN compares unequal)
+    Op("equal", "arith", lambda a, b: np.equal(a, b).astype(np.float32)),
+    Op("not_equal", "arith", lambda a, b: np.not_equal(a, b).astype(np.float32)),
+    Op("greater", "arith", lambda a, b: np.greater(a, b).astype(np.float32)),
+    Op("greater_equal", "arith", lambda a, b: np.greater_equal(a, b).astype(np.float32)),
+    Op("less", "arith", lambda a, b: np.less(a, b).astype(np.float32)),
+    Op("less_equal", "arith", lambda a, b: np.less_equal(a, b).astype(np.float32)),
 ]
 _BITVEC = [
     Op("bitwise_and", "bitvec", np.bitwise_and, np.bitwise_and.reduce),
     Op("bitwise_or", "bitvec", np.bitwise_or, np.bitwise_or.reduce),
     Op("bitwise_xor", "bitvec", np.bitwise_xor, np.bitwise_xor.reduce),
+    # shifts of the bit pattern; right_shift is logical (zeros come in from the left)
+    Op("left_shift", "bitvec", np.left_shift),
+    Op("right_shift", "bitvec", np.right_shift, logical=True),
 ]
 _ACTIVATION = [
     Op("copy", "activation", lambda x: x),

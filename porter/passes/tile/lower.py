@@ -23,6 +23,7 @@ from porter.passes.tile.inline import InlineDeviceCalls
 from porter.passes.tile.mathops import MATH, VECTOR_BUILDERS
 from porter.passes.tile.program import BlockProgram, Param, S, Shared, V
 from porter.passes.tile.reductions import Matcher, TreeMatch, WarpMatch
+from porter.passes.tile.trips import CountedLoop, counted
 from porter.passes.tile.vectorize import ClassifyLanes, LaneInfo, uniquify
 
 ATOMICS = {"atomicAdd": "add", "atomicMax": "max", "atomicMin": "min", "atomicExch": "xchg",
@@ -503,12 +504,16 @@ class _Lowering:
                 self.emit("loop", V("var", "bool", False, (go,)), line=line, body=body)
                 return
             cond = _bool(self.expr(cond_expr))
+            shape = counted(s)
+            trips = self.trip_counts(shape) if shape is not None else None
             body = self.nested(lambda: (self.block(s.body), [self.stmt(p) for p in step]))
-            self.emit("loop", cond, line=line, body=body)
+            self.emit("loop", cond, trips, line=line, body=body)
             return
         lm, cm = self.fresh("lm"), self.fresh("cm")
         first = self.mvar() if isinstance(s, N.DoWhile) else _and(self.mvar(), _bool(self.expr(cond_expr, self.mvar())))
         self.emit("let", lm, self.splat(first, True), line=line)
+        shape = counted(s)
+        trips = self.trip_counts(shape) if shape is not None else None
         saved = self.mask
         self.loops.append(_Frame(lm, cm))
         self.depth += 1
@@ -528,7 +533,22 @@ class _Lowering:
             self.loops.pop()
             self.depth -= 1
             self.mask = saved
-        self.emit("mloop", lm, line=line, body=inner)
+        self.emit("mloop", lm, trips, line=line, body=inner)
+
+    def trip_counts(self, loop: CountedLoop) -> V:
+        """Each lane's trip count of a counted loop, on entry (see :mod:`.trips`), as i64."""
+        start = self.expr(loop.start if loop.start is not None else loop.var)
+        start, bound, step = (cast(v, "i64") for v in (start, self.expr(loop.bound), self.expr(loop.step)))
+        vec = start.vec or bound.vec or step.vec
+        one, zero = V("const", "i64", False, (1,)), V("const", "i64", False, (0,))
+        span = _fold(V("bin", "i64", vec, ("-", bound, start)))
+        if loop.inclusive:
+            span = _fold(V("bin", "i64", vec, ("+", span, one)))
+        less = _fold(V("bin", "i64", step.vec, ("-", step, one)))
+        rounded = _fold(V("bin", "i64", vec, ("/", _fold(V("bin", "i64", vec, ("+", span, less))), step)))
+        if span.op == "const" and rounded.op == "const":
+            return V("const", "i64", False, (max(0, rounded.args[0]),))
+        return V("select", "i64", vec, (V("bin", "bool", vec, (">", span, zero)), rounded, zero))
 
     def return_(self, s: N.Return) -> None:
         if self.depth == 0 and not self.loops:
@@ -668,7 +688,16 @@ class _Lowering:
             return cast(a, sname(e.type))
         result = sname(e.type)
         work = compute_type(result)
-        return cast(V("un", work, a.vec, (e.op, cast(a, work))), result)
+        operand = cast(a, work)
+        if operand.op == "math" and operand.args == ("inf",):
+            operand = V("const", operand.dtype, False, (math.inf,))
+        if e.op == "-" and operand.op == "const" and isinstance(operand.args[0], (int, float)) \
+                and not isinstance(operand.args[0], bool):
+            # fold: a negative literal is a constant, not a negation at run time (jax 0.11's
+            # Pallas-Triton lowering cannot negate a constant); integers wrap as C's do
+            negated = -operand.args[0]
+            return cast(cast(V("const", "i64" if work[0] in "iu" else work, False, (negated,)), work), result)
+        return cast(V("un", work, operand.vec, (e.op, operand)), result)
 
     def intrinsic(self, e: N.Intrinsic, mask: V) -> V:
         name = e.name
@@ -721,6 +750,17 @@ class _Lowering:
         self.shuffles.add(value.dtype)
         self.dims.add("x")
         return V("shfl", value.dtype, True, (kind, value, arg, width))
+
+
+def _fold(v: V) -> V:
+    """``a op b`` of two i64 literals as a literal (trip counts of loops with literal bounds)."""
+    if v.op != "bin" or v.args[1].op != "const" or v.args[2].op != "const":
+        return v
+    op, a, b = v.args[0], v.args[1].args[0], v.args[2].args[0]
+    if op == "/" and (b == 0 or a < 0 or b < 0):
+        return v
+    value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a // b}.get(op)
+    return V("const", v.dtype, False, (value(),)) if value else v
 
 
 def _walk(node):

@@ -9,8 +9,11 @@ padded to powers of two per dimension (``lanes = BX*BY*BZ``). Statements (:class
 ``eval``          an expression run for its effect (atomics)
 ``if``            a branch on a uniform condition
 ``where``         a region of lanes: ``mask = cond`` (the parent's mask and'ed in)
-``loop``          a loop on a uniform condition
-``mloop``         a masked loop: runs while any lane of ``mask`` is active
+``loop``          a loop on a uniform condition; ``trips`` (or None): its trip count, known on
+                  entry (counted loops), so a target may emit a counted loop
+``mloop``         a masked loop: runs while any lane of ``mask`` is active; ``trips`` (or None):
+                  each lane's trip count known on entry (counted loops, :mod:`.trips`), so
+                  a target may run max(trips over mask) iterations instead of asking each time
 ``barrier``       the end of a phase (``__syncthreads``)
 ``return``        a uniform early exit; lanes leaving alone are masked off (``set act``)
 
@@ -150,10 +153,12 @@ def render_stmts(body, indent: str = "  ") -> list[str]:
                 lines.append(f"{indent}where {a[0]} = {fmt(a[1])}:{at}")
                 lines += render_stmts(s.body, indent + "  ")
             case "loop":
-                lines.append(f"{indent}loop while {fmt(a[0])}:{at}")
+                trips = f"  [trips {fmt(a[1])}]" if len(a) > 1 and a[1] is not None else ""
+                lines.append(f"{indent}loop while {fmt(a[0])}:{trips}{at}")
                 lines += render_stmts(s.body, indent + "  ")
             case "mloop":
-                lines.append(f"{indent}masked loop while any({a[0]}):{at}")
+                trips = f"  [trips {fmt(a[1])}]" if len(a) > 1 and a[1] is not None else ""
+                lines.append(f"{indent}masked loop while any({a[0]}):{trips}{at}")
                 lines += render_stmts(s.body, indent + "  ")
             case "barrier":
                 lines.append(f"{indent}barrier  # end of phase{at}")

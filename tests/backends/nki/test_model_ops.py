@@ -316,3 +316,80 @@ def test_run_kernel_copies_inputs_and_returns_several_outputs():
     o1, o2 = run_kernel(kernel, x, 3.0)
     np.testing.assert_allclose(o1, x * 3, rtol=1e-6)
     np.testing.assert_array_equal(o2, x)
+
+
+# ----------------------------------------------------------------------------- selects, compares, shifts
+
+
+def test_tensor_copy_predicated_copies_where_the_predicate_is_nonzero():
+    d, x = rand(4, 6), rand(4, 6)
+    x[0, 0], x[1, 1] = np.inf, -0.0
+    pred = (RNG.integers(0, 3, (4, 6))).astype(np.uint8)  # 0, 1, 2: nonzero counts as true
+    dst, src = sb(d), sb(x)
+    nisa.tensor_copy_predicated(dst=dst, src=src, predicate=sb(pred))
+    expected = d.copy()
+    expected[pred != 0] = x[pred != 0]
+    np.testing.assert_array_equal(to_numpy(dst).view(np.uint32), expected.view(np.uint32))  # bit-exact
+
+
+def test_tensor_copy_predicated_scalar_source_and_reverse_predicate():
+    d = np.arange(12, dtype=np.int32).reshape(3, 4)
+    pred = np.array([[1, 0, 0, 1], [0, 0, 0, 0], [1, 1, 1, 1]], np.uint16)
+    dst = sb(d)
+    nisa.tensor_copy_predicated(dst=dst, src=-7, predicate=sb(pred), reverse_pred=True)
+    np.testing.assert_array_equal(to_numpy(dst), np.where(pred == 0, -7, d))
+
+
+def test_tensor_copy_predicated_leaves_unselected_elements_unwritten():
+    def kernel(p):
+        t = nl.ndarray((2, 2), nl.float32, buffer=nl.sbuf)
+        pred = nl.ndarray((2, 2), nl.uint8, buffer=nl.sbuf)
+        nisa.dma_copy(dst=pred, src=p)
+        nisa.tensor_copy_predicated(dst=t, src=3.0, predicate=pred)
+        o = nl.ndarray((2, 2), nl.float32, buffer=nl.shared_hbm)
+        nisa.dma_copy(dst=o, src=t)
+        return o
+    with pytest.raises(Exception, match="uninitialized-read"):
+        run_kernel(kernel, np.array([[1, 0], [1, 1]], np.uint8), check_uninitialized=True)
+    out = run_kernel(kernel, np.array([[1, 0], [1, 1]], np.uint8))
+    assert out[0, 0] == 3.0 and np.isnan(out[0, 1])
+
+
+@pytest.mark.parametrize("name,fn", [("equal", np.equal), ("not_equal", np.not_equal), ("greater", np.greater),
+                                     ("greater_equal", np.greater_equal), ("less", np.less),
+                                     ("less_equal", np.less_equal)])
+def test_comparisons_give_one_and_zero(name, fn):
+    a, b = rand(4, 8), rand(4, 8)
+    a[0, :3] = [np.nan, np.inf, -0.0]
+    b[0, :3] = [np.nan, np.inf, 0.0]
+    b[1] = a[1]
+    dst = out((4, 8), nl.uint8)
+    nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b), op=getattr(nl, name))
+    np.testing.assert_array_equal(to_numpy(dst), fn(a, b).astype(np.uint8))
+    scalar = out((4, 8), nl.float32)
+    nisa.tensor_scalar(dst=scalar, data=sb(a), op0=getattr(nl, name), operand0=0.25, reverse0=True)
+    np.testing.assert_array_equal(to_numpy(scalar), fn(np.float32(0.25), a).astype(np.float32))
+
+
+def test_shifts_move_bit_patterns_and_right_shift_is_logical():
+    x = np.array([[-8, 1, 0x7FFFFFFF, -1]], np.int32)
+    u = x.view(np.uint32)
+    for data, dtype in ((x, nl.int32), (u, nl.uint32)):
+        right, left = out((1, 4), dtype), out((1, 4), dtype)
+        nisa.tensor_scalar(dst=right, data=sb(data), op0=nl.right_shift, operand0=3)
+        nisa.tensor_tensor(dst=left, data1=sb(data), data2=sb(np.full((1, 4), 4, data.dtype)), op=nl.left_shift)
+        np.testing.assert_array_equal(to_numpy(right).view(np.uint32), u >> np.uint32(3))
+        np.testing.assert_array_equal(to_numpy(left).view(np.uint32), u << np.uint32(4))
+    small = out((1, 2), nl.int8)
+    nisa.tensor_scalar(dst=small, data=sb(np.array([[-128, 64]], np.int8)), op0=nl.right_shift, operand0=1)
+    np.testing.assert_array_equal(to_numpy(small), np.array([[64, 32]], np.int8))  # 0x80 >> 1 in 8 bits
+
+
+def test_dma_copy_between_sbuf_tiles_of_other_shapes_keeps_c_order():
+    a = rand(8, 4)
+    flat = out((1, 32))
+    nisa.dma_copy(dst=flat, src=sb(a))
+    back = out((32, 1))
+    nisa.dma_copy(dst=back, src=flat)
+    np.testing.assert_array_equal(to_numpy(flat), a.reshape(1, 32))
+    np.testing.assert_array_equal(to_numpy(back), a.reshape(32, 1))

@@ -47,6 +47,27 @@ __global__ void varying_trip(const int* start, int* steps, int n) {
     steps[i] = k;
 }
 """,
+    "strided_lanes": """
+__global__ void strided_lanes(const float* x, float* out, int cols) {
+    float acc = 0.0f;
+    for (int c = threadIdx.x; c <= cols - 1; c += 2 * blockDim.x) {
+        acc += x[blockIdx.x * cols + c];
+    }
+    out[blockIdx.x * blockDim.x + threadIdx.x] = acc;
+}
+""",
+    "uncounted_loops": """
+__global__ void uncounted_loops(const int* x, int* out, int n, int step) {
+    int t = threadIdx.x;
+    int a = 0;
+    for (int c = t; c < n; c += step) { a += x[c]; }
+    for (int c = t; c < n; c += 4) { a += x[c]; if (a > 100) break; }
+    int m = n;
+    for (int c = t; c < m; c += 4) { a += x[c]; m -= 1; }
+    for (int c = t; c < x[0]; c += 4) { a += 1; }
+    out[t] = a;
+}
+""",
     "refused": """
 __global__ void refused(const float* x, float* y) {
     float local[4];

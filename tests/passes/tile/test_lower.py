@@ -17,7 +17,7 @@ def lower(name: str):
     return lower_module(build_ir(source), source.text)
 
 
-@pytest.mark.parametrize("name", ["divergent_if", "phases", "shared_reuse", "varying_trip"])
+@pytest.mark.parametrize("name", ["divergent_if", "phases", "shared_reuse", "varying_trip", "strided_lanes"])
 def test_block_program_text(name):
     programs, problems = lower(name)
     assert problems == []
@@ -39,6 +39,18 @@ def test_thread_dependent_trip_count_is_a_masked_loop():
     text = render(lower("varying_trip")[0][0])
     assert "masked loop while any(" in text
     assert "return" in text or "act = " in text
+
+
+def test_strided_lane_loop_is_counted():
+    text = render(lower("strided_lanes")[0][0])
+    assert "[trips select(" in text  # ceil((bound + 1 - c) / step) on entry, 0 when negative
+
+
+def test_loops_whose_trip_count_is_unknown_on_entry_are_not_counted():
+    # a step of unknown sign, a break, a bound the body changes, a bound read from memory
+    text = render(lower("uncounted_loops")[0][0])
+    assert text.count("masked loop while any(") == 4
+    assert "[trips" not in text
 
 
 def test_refused_construct_names_it_and_its_line():
