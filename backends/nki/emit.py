@@ -16,6 +16,16 @@ tiles ``(1, N)`` addressed the same way; ``__syncthreads`` needs nothing, since 
 run in step and phases run in program order. Raised reductions are ``tensor_reduce`` along the
 free axis after a DMA re-layout; warp shuffles with uniform offsets are lane-static gathers.
 
+Integers in tiles: NKI's arithmetic operators convert their inputs to float32 (exact only within
++-2**24) and NKI does not document how float32 results become integers, so integer ``+ - *``,
+negation, ``max``/``min`` on data are ``tensor_tensor`` on int32/uint32 tiles with
+``engine=nisa.engine.gpsimd`` (documented native integer arithmetic, exact for all 32-bit values),
+bitwise operators use bitvec operators (exact bit patterns), integer casts combine those with
+copies of values below 2**16 (see ``int_cast``), and what has neither
+form is refused with P0708: comparisons of 32-bit integers computed from data (unless both sides
+are provably within 2**24), other integer widths, float-to-int conversions of data, division.
+Integer arithmetic on trace-time values (uniform and lane-static) is plain Python/numpy.
+
 Constructs with no NKI form raise :class:`Unsupported` (the diagnostic id and the CUDA line);
 the backend turns it into a diagnostic and leaves the kernel out of the module.
 """
@@ -400,13 +410,23 @@ class _Emitter:
         if op not in ALU:
             self.refuse("P0708", f"operator {op} on {dtype} lane values")
         if integer:
-            if dtype not in ("i32", "u32"):
-                self.refuse("P0708", f"arithmetic on {dtype} lane values")
-            a, b = self.vex(x), self.vex(y)
-            out = self.temp(dtype)
-            self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={ALU[op]})")
-            return out
+            return self.native(ALU[op], x, y, dtype, f"arithmetic ({op})")
         return self.arith(ALU[op], x, y, dtype, reversible=op in ("-", "/"))
+
+    def native(self, alu: str, x, y, dtype: str, what: str) -> str:
+        """Integer ``x alu y`` that is exact for every 32-bit value: tensor_tensor with all three
+        tiles int32/uint32 on GpSimd Engine, which NKI documents as native integer arithmetic.
+        Anything else (other widths, or on Vector Engine) converts to float32, inexact past 2**24."""
+        operands = [o.dtype if isinstance(o, V) else dtype for o in (x, y)]
+        if dtype not in ("i32", "u32") or any(t not in ("i32", "u32") for t in operands):
+            self.refuse("P0708", f"{what} of {'/'.join(sorted({dtype, *operands}))} lane values computed "
+                        "from data (NKI computes it in float32, inexact past 2**24; exact only on int32/uint32 "
+                        "tiles)")
+        a = self.vex(x) if isinstance(x, V) else x
+        b = self.vex(y)
+        out = self.temp(dtype)
+        self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={alu}, engine=nisa.engine.gpsimd)")
+        return out
 
     def arith(self, alu: str, x: V, y: V, dtype: str, reversible: bool) -> str:
         """Float ``x alu y``: tensor_tensor on two tiles, tensor_scalar with a uniform operand."""
@@ -447,11 +467,8 @@ class _Emitter:
             out = self.temp(dtype)
             self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.bitwise_xor, operand0=-1)")
             return out
-        if op == "-" and dtype in ("i32", "u32"):
-            a = self.vex(x)
-            out = self.temp(dtype)
-            self.put(f"nisa.tensor_tensor(dst={out}, data1=_splat(0, _S, {NL[dtype]}), data2={a}, op=nl.subtract)")
-            return out
+        if op == "-" and dtype in INTS:
+            return self.native("nl.subtract", f"_splat(0, _S, {NL[dtype]})", x, dtype, "negation (-)")
         if op == "-" and dtype in FLOATS:
             a = self.vex(x)
             out = self.temp(dtype)
@@ -469,14 +486,38 @@ class _Emitter:
         if target in ("i64", "u64", "f64") or source in ("i64", "u64", "f64"):
             self.refuse("P0708", f"conversion {source} -> {target} of lane values (64-bit types)")
         if source in FLOATS and target in INTS:
-            self.refuse("P0708", f"truncating conversion {source} -> {target} (NKI converts to nearest)")
+            self.refuse("P0708", f"truncating conversion {source} -> {target} of lane values (NKI does not "
+                        "document how float32 values are converted to integers)")
+        if source in INTS and target in INTS:
+            return self.int_cast(self.vex(x), source, target)
         a = self.vex(x)
         out = self.temp(target)
-        if source in INTS and target in INTS:
-            # through the bit pattern, so large values stay exact (a float32 copy would round)
+        self.put(f"nisa.tensor_copy(dst={out}, src={a})")
+        return out
+
+    def int_cast(self, a: str, source: str, target: str) -> str:
+        """C's integer conversion of a tile, exactly. Same width: the bit pattern (a bitvec operator,
+        no data type casting). Wider: a value copy (8/16-bit values are exact in float32), then the
+        bit pattern for signed -> unsigned. Narrower: the low bits by bitvec operators on the source
+        tile, their sign by a float32 subtraction of small integers (exact), then a value copy."""
+        (sbits, ssigned), (tbits, tsigned) = BITS[source], BITS[target]
+        if sbits == tbits:
+            out = self.temp(target)
             self.put(f"nisa.tensor_scalar(dst={out}, data={a}, op0=nl.bitwise_or, operand0=0)")
+            return out
+        if tbits > sbits:
+            step = target if ssigned == tsigned or not ssigned else {16: "i16", 32: "i32"}[tbits]
+            out = self.temp(step)
+            self.put(f"nisa.tensor_copy(dst={out}, src={a})  # {source} -> {step}: small integers, exact")
+            return out if step == target else self.int_cast(out, step, target)
+        low = self.temp(source)
+        flip = f", op1=nl.bitwise_xor, operand1={1 << (tbits - 1)}" if tsigned else ""
+        self.put(f"nisa.tensor_scalar(dst={low}, data={a}, op0=nl.bitwise_and, operand0={(1 << tbits) - 1}{flip})")
+        out = self.temp(target)
+        if tsigned:
+            self.put(f"nisa.tensor_scalar(dst={out}, data={low}, op0=nl.subtract, operand0={1 << (tbits - 1)})")
         else:
-            self.put(f"nisa.tensor_copy(dst={out}, src={a})")
+            self.put(f"nisa.tensor_copy(dst={out}, src={low})")
         return out
 
     def vselect(self, v: V) -> str:
@@ -494,17 +535,12 @@ class _Emitter:
         op, args = v.args[0], [x for x in v.args[1:] if x is not None]
         dtype = self.tile_dtype(v.dtype)
         if op == "rint_int":
-            a = self.vex(args[0])
-            out = self.temp(dtype)
-            self.put(f"nisa.tensor_copy(dst={out}, src={a})  # to nearest even, as __float2int_rn")
-            return out
+            self.refuse("P0708", f"conversion to {dtype} rounding to nearest (__float2int_rn and friends) of lane "
+                        "values: NKI does not document how float32 values are converted to integers")
         if dtype in INTS:
-            if op not in ("max", "min") or dtype not in ("i32", "u32"):
+            if op not in ("max", "min"):
                 self.refuse("P0708", f"math function {op} on {dtype} lane values")
-            a, b = self.vex(args[0]), self.vex(args[1])
-            out = self.temp(dtype)
-            self.put(f"nisa.tensor_tensor(dst={out}, data1={a}, data2={b}, op={MATH_ALU[op]})")
-            return out
+            return self.native(MATH_ALU[op], args[0], args[1], dtype, f"{op}")
         if op in ACTIVATION:
             function, scale = ACTIVATION[op]
             a = self.vex(args[0])

@@ -26,7 +26,7 @@ class TritonBackend:
                                                   raise_reductions=options.raise_reductions)
         if programs is None:
             return result
-        result.code = emit_module(programs, Path(source.name).name)
+        result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll)
         return result
 
 

@@ -47,9 +47,10 @@ def _constant(v: V) -> bool:
 
 
 class _Emitter:
-    def __init__(self, program: BlockProgram, source_name: str):
+    def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1):
         self.p = program
         self.source_name = source_name
+        self.unroll = unroll
         self.lines: list[str] = []
 
     # ----------------------------------------------------------------------------- values
@@ -245,8 +246,14 @@ class _Emitter:
                 # block-wide "any lane left?" on every iteration (the mask stays exact)
                 trips = f"_trips_{ident(a[0])}"
                 self.put(indent, f"{trips} = tl.max(tl.where({ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
-                self.put(indent, f"for _ in range(0, {trips}):  # masked loop, counted")
-                self.body(s.body, indent + 1)
+                copies = self.unroll if _unrollable(s.body) else 1
+                if copies == 1:
+                    self.put(indent, f"for _ in range(0, {trips}):  # masked loop, counted")
+                else:  # every effect in the body is masked, so copies past the trip count do nothing
+                    self.put(indent, f"for _ in range(0, ({trips} + {copies - 1}) // {copies}):  "
+                                     f"# masked loop, counted, {copies} copies of the body per iteration")
+                for _ in range(copies):
+                    self.body(s.body, indent + 1)
             case "mloop":
                 self.put(indent, f"while tl.max({ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
                 self.body(s.body, indent + 1)
@@ -427,12 +434,34 @@ def uses_segments(program: BlockProgram) -> bool:
     return stmts(program.body)
 
 
-def emit_module(programs: list[BlockProgram], source_name: str) -> str:
+def _walk_stmts(body):
+    for s in body:
+        yield s
+        yield from _walk_stmts(s.body)
+        yield from _walk_stmts(s.orelse)
+
+
+#: values whose effect is not masked by the loop's lanes (block-wide exchanges and atomics)
+_UNMASKED_OPS = ("reduce", "shfl", "atomic", "count", "any")
+
+
+def _unrollable(body) -> bool:
+    """An innermost loop body whose every effect is masked by the loop's lanes: no nested loop, no
+    barrier, no block-wide exchange or atomic (copies past a lane's trip count must do nothing)."""
+    for s in _walk_stmts(body):
+        if s.kind in ("loop", "mloop", "barrier", "return"):
+            return False
+        if any(v.op in _UNMASKED_OPS for a in s.args for v in _values(a)):
+            return False
+    return True
+
+
+def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1) -> str:
     parts = [PRELUDE.format(source=source_name), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     for program in programs:
-        emitter = _Emitter(program, source_name)
+        emitter = _Emitter(program, source_name, unroll)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)

@@ -17,7 +17,7 @@ SIZE = {"bool": 1, "i8": 1, "u8": 1, "i16": 2, "u16": 2, "i32": 4, "u32": 4, "i6
 #: block-program math op -> a format over the argument strings
 MATH = {
     "exp": "tl.exp({0})", "exp2": "tl.exp2({0})", "log": "tl.log({0})", "log2": "tl.log2({0})",
-    "sqrt": "tl.sqrt_rn({0})", "rsqrt": "tl.rsqrt({0})", "sin": "_sin({0})", "cos": "_cos({0})",
+    "sqrt": "tl.sqrt_rn({0})", "rsqrt": "tl.rsqrt({0})", "sin": "tl.sin({0})", "cos": "tl.cos({0})",
     "abs": "tl.abs({0})", "floor": "tl.floor({0})", "ceil": "tl.ceil({0})", "erf": "tl.erf({0})",
     "max": "tl.maximum({0}, {1})", "min": "tl.minimum({0}, {1})", "fma": "tl.fma({0}, {1}, {2})",
     "div": "({0} / {1})", "rcp": "(1.0 / {0})", "tanh": "_tanh({0})", "pow": "_pow({0}, {1})",
@@ -40,18 +40,6 @@ def _tanh(x):
     e = tl.exp(-2.0 * tl.abs(x))
     t = (1.0 - e) / (1.0 + e)
     return tl.where(x < 0, -t, t)
-
-
-@triton.jit
-def _sin(x):
-    # in float64, rounded back: CUDA's sinf is accurate to 2 ulp for any argument (exact range
-    # reduction); a float32 sin is not, far from zero (rotary angles of thousands of radians)
-    return tl.sin(x.to(tl.float64)).to(x.dtype)
-
-
-@triton.jit
-def _cos(x):
-    return tl.cos(x.to(tl.float64)).to(x.dtype)
 
 
 @triton.jit

@@ -16,7 +16,7 @@ import click
 from porter.cli.golden import EXIT_BAD_SPEC, EXIT_NO_TOOLCHAIN, _guarded, load_specs
 
 EXIT_FAILED = 1
-DEFAULT_BACKENDS = ("cuda", "hip")
+DEFAULT_BACKENDS = ("cuda", "hip", "triton", "pallas")  # every backend that runs on an NVIDIA GPU
 
 
 def _backends() -> list[str]:
@@ -28,7 +28,7 @@ def _backends() -> list[str]:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--backend", "backends", multiple=True, type=click.Choice(("cuda", "hip", "triton", "pallas")),
-              help="Backends to time (repeatable; default: cuda and hip).")
+              help="Backends to time (repeatable; default: all: cuda, hip, triton, pallas; one that cannot run here is listed as unavailable).")
 @click.option("--case", "case_glob", default=None, metavar="GLOB",
               help="Only cases whose name (or KERNEL/CASE) matches, e.g. 'softmax*/*'.")
 @click.option("--runs", type=click.IntRange(100), default=100, show_default=True,

@@ -81,19 +81,37 @@ def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
 def cast(values: np.ndarray, dtype: DType) -> np.ndarray:
     """Values (any numeric numpy array) converted to ``dtype``'s storage, the way engines write.
 
-    Floats round to nearest even. Conversion to integers rounds to nearest even, saturates at the
-    type's range and maps NaN to 0: the NKI documentation does not say, so this is a choice.
+    Floats round to nearest even. A value written to an integer dtype must already be an integer
+    in that type's range: NKI documents that arithmetic goes through float32 but not how a float32
+    result that is a fraction, NaN, infinite or out of range becomes an integer (rounding mode,
+    saturation), so the model raises ``undocumented-conversion`` instead of guessing.
     """
     values = np.asarray(values)
     if dtype.is_float:
         out = values.astype(dtype.storage)
         return round_mantissa(out, dtype.mantissa_bits) if dtype.mantissa_bits else out
-    if values.dtype.kind in "iub":
-        info = np.iinfo(dtype.storage)
-        return np.clip(values.astype(np.int64), info.min, info.max).astype(dtype.storage)
     info = np.iinfo(dtype.storage)
-    as_float = np.nan_to_num(np.rint(values.astype(np.float64)), nan=0.0)
-    return np.clip(as_float, info.min, info.max).astype(dtype.storage)
+    if values.dtype.kind in "iub":
+        wide = values.astype(np.int64) if values.dtype != np.uint64 else values
+        bad = (wide < info.min) | (wide > info.max)
+        if bad.any():
+            raise _undocumented(values[bad], dtype, "outside its range")
+        return wide.astype(dtype.storage)
+    as_float = values.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(as_float)
+        whole = np.where(finite, as_float, 0.0)
+        bad = ~finite | (whole != np.trunc(whole)) | (whole < info.min) | (whole > info.max)
+    if bad.any():
+        raise _undocumented(values[bad], dtype, "not an integer in its range")
+    return whole.astype(dtype.storage)
+
+
+def _undocumented(bad: np.ndarray, dtype: DType, why: str) -> Exception:
+    shown = ", ".join(repr(v) for v in bad.reshape(-1)[:4].tolist())
+    return fail("undocumented-conversion", f"porter NKI model: undocumented conversion: {bad.size} "
+                f"value(s) written to an nl.{dtype.name} tile are {why} ({shown}); NKI does not "
+                "document how such float32 results are converted to integers")
 
 
 def new_storage(shape: tuple[int, ...], dtype: DType) -> np.ndarray:

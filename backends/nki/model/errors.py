@@ -34,6 +34,8 @@ RULES: dict[str, str] = {
     "uninitialized-read": "(only with check_uninitialized=True) an instruction reads memory nothing has written",
     "compile-time-constant": "loop bounds, memset values and scalar operands are Python numbers known at trace time",
     "model-unsupported": "the construct is outside the NKI subset porter's model implements",
+    "undocumented-conversion": "a value written to an integer tile is an integer in the tile's range; NKI does "
+                               "not document how other float32 results (fractions, NaN, out of range) become integers",
 }
 
 

@@ -2,8 +2,11 @@
 
 Every instruction takes its destination first (``dst=``), checks the documented memory, shape and
 dtype rules (raising :class:`~.errors.NkiModelError` naming the rule), computes in numpy the way
-the documentation describes (vector and scalar engines in float32, matmul accumulating in
-float32) and writes ``dst``. Instructions return ``None``: in NKI >= 0.3 results go to ``dst``.
+the documentation describes (arithmetic operators on float32 inputs, whatever the tiles' dtypes,
+except tensor_tensor's documented native int32/uint32 path on GpSimd; bitvec operators on bit
+patterns; matmul accumulating in float32) and writes ``dst``; a float32 result written to an
+integer tile must be an integer in its range (see ``dtypes.cast``). Instructions return
+``None``: in NKI >= 0.3 results go to ``dst``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class engine(enum.Enum):
     dma = "dma"
     sync = "sync"
     unknown = "unknown"
+
+
+_Engine = engine  # instructions take a parameter named engine
 
 
 class reduce_cmd(enum.Enum):
@@ -284,30 +290,50 @@ def _check_matmul_dtypes(stationary: Tensor, moving: Tensor, dst: Tensor) -> Non
 # --------------------------------------------------------------------------- Vector Engine
 
 
+#: arithmetic operators GpSimd Engine computes in native integers when every tile is (u)int32
+_NATIVE_INT = ("add", "subtract", "multiply", "maximum", "minimum", "equal", "not_equal", "greater",
+               "greater_equal", "less", "less_equal")
+
+
 def tensor_tensor(dst: Any = _MISSING, data1: Any = None, data2: Any = None, op: Any = None,
                   engine: Any = None, name: Any = None) -> None:
-    """Element-wise ``data1 op data2``: float32 math, native integers when all tiles are (u)int32,
-    bit patterns for bitvec operators."""
+    """Element-wise ``data1 op data2``. Bitvec operators work on bit patterns. Arithmetic operators
+    convert the inputs to float32 and the float32 result to dst's dtype, except when every tile is
+    int32/uint32 and the instruction runs on GpSimd Engine (the default for such tiles unless one
+    is in PSUM, or ``engine=nisa.engine.gpsimd``): native integer arithmetic, exact."""
     dst = _begin("tensor_tensor", dst, ON_CHIP)
     data1 = _operand(data1, "data1", "tensor_tensor", ON_CHIP)
     data2 = _operand(data2, "data2", "tensor_tensor", ON_CHIP)
     alu = _ops.alu(op, "tensor_tensor")
     if data1.buffer is PSUM and data2.buffer is PSUM:
         raise fail("both-psum", f"nisa.tensor_tensor reads {data1!r} and {data2!r}, both in PSUM")
-    if alu.name == "power" and PSUM in (dst.buffer, data1.buffer, data2.buffer):
-        raise fail("operand-buffer", "nl.power runs on GpSimd Engine, which cannot access PSUM")
-    _per_partition("tensor_tensor", data1, data2, dst)
     tiles = (data1, data2, dst)
+    in_psum = any(t.buffer is PSUM for t in tiles)
+    if (alu.name == "power" or engine is _Engine.gpsimd) and in_psum:
+        what = "nl.power runs" if alu.name == "power" else "engine=nisa.engine.gpsimd runs"
+        raise fail("operand-buffer", f"{what} on GpSimd Engine, which cannot access PSUM")
+    _per_partition("tensor_tensor", data1, data2, dst)
     if alu.kind == "bitvec":
         _require_integers("tensor_tensor", alu, tiles)
         first = _pattern(_values(data1).astype(np.int64), data1) if alu.logical else _values(data1).astype(np.int64)
         result = alu.fn(first, _values(data2).astype(np.int64))
         write(dst, _wrap(result, dst))
-    elif all(t.dtype.name in ("int32", "uint32") for t in tiles) and alu.name != "divide":
+    elif _native_integers(alu, tiles, engine, in_psum):
         result = alu.fn(_values(data1).astype(np.int64), _values(data2).astype(np.int64))
         write(dst, _wrap(result, dst))
     else:
         write(dst, alu.fn(_f32(data1), _f32(data2)))
+
+
+def _native_integers(alu: _ops.Op, tiles: tuple[Tensor, ...], chosen: Any, in_psum: bool) -> bool:
+    """Documented: "When all input/output tiles are int32 or uint32, the operation defaults to GpSimd
+    Engine, which uses native integer arithmetic" unless ``engine=nisa.engine.vector``; GpSimd cannot
+    access PSUM, so with a PSUM tile the default dispatch runs on Vector Engine (float32)."""
+    if alu.name not in _NATIVE_INT or not all(t.dtype.name in ("int32", "uint32") for t in tiles):
+        return False
+    if chosen is _Engine.vector:
+        return False
+    return chosen is _Engine.gpsimd or not in_psum
 
 
 def _require_integers(instruction: str, alu: _ops.Op, tiles: tuple[Tensor, ...]) -> None:

@@ -753,8 +753,13 @@ class _Lowering:
 
 
 def _fold(v: V) -> V:
-    """``a op b`` of two i64 literals as a literal (trip counts of loops with literal bounds)."""
-    if v.op != "bin" or v.args[1].op != "const" or v.args[2].op != "const":
+    """``a op b`` of two i64 literals as a literal, and ``x + 0``, ``x - 0``, ``x / 1`` as ``x`` (trip
+    counts of loops with literal bounds and steps)."""
+    if v.op != "bin":
+        return v
+    if v.args[2].op == "const" and (v.args[0], v.args[2].args[0]) in (("+", 0), ("-", 0), ("/", 1)):
+        return v.args[1]
+    if v.args[1].op != "const" or v.args[2].op != "const":
         return v
     op, a, b = v.args[0], v.args[1].args[0], v.args[2].args[0]
     if op == "/" and (b == 0 or a < 0 or b < 0):

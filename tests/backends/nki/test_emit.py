@@ -173,3 +173,63 @@ def test_integer_remainder_is_refused():
     result = porter.translate(source, "nki", name="mod3.cu")
     assert [d.id for d in result.errors] == ["P0708"]
     assert result.errors[0].span.line == 3
+
+
+def test_int32_arithmetic_on_data_is_native_on_gpsimd_and_exact_past_2_24(tmp_path):
+    source = """__global__ void mix(const int* a, const int* b, int* y, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] = max(a[i] * 3 - b[i], -a[i]) + 1;
+}
+"""
+    rng = np.random.default_rng(5)
+    a = rng.integers(2**24, 2**28, 40).astype(np.int32)  # float32 cannot hold most of these
+    b = rng.integers(-2**30, 2**30, 40).astype(np.int32)
+    code, out = _run_port(source, "mix.cu", tmp_path, "mix", a, b, np.zeros_like(a), 40, grid=(1, 1, 1),
+                          block=(64, 1, 1))
+    kernel = _kernels_text(code).splitlines()
+    arithmetic = [line for line in kernel if "nisa.tensor_tensor(dst=_t" in line and "bitwise" not in line]
+    assert arithmetic and all("engine=nisa.engine.gpsimd" in line for line in arithmetic)
+    a64, b64 = a.astype(np.int64), b.astype(np.int64)
+    expected = (np.maximum(a64 * 3 - b64, -a64) + 1 + 2**31) % 2**32 - 2**31  # C int32, wrapping
+    np.testing.assert_array_equal(out[2], expected)
+
+
+FLOAT_TO_INT = [
+    ("float2int_rn", "__float2int_rn(x[i] * 1000.0f)"),
+    ("truncating_cast", "(int)(x[i] * 1000.0f)"),
+]
+
+
+@pytest.mark.parametrize("name,expression", FLOAT_TO_INT, ids=[f[0] for f in FLOAT_TO_INT])
+def test_float_to_int_conversions_of_data_are_refused(name, expression):
+    source = f"""__global__ void to_int(const float* x, int* y, int n) {{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] = {expression};
+}}
+"""
+    result = porter.translate(source, "nki", name=f"{name}.cu")
+    assert [d.id for d in result.errors] == ["P0708"]
+    assert result.errors[0].span.line == 3
+    assert "does not document how float32 values are converted to integers" in result.errors[0].message
+
+
+
+def test_integer_casts_of_data_are_exact_in_every_direction(tmp_path):
+    source = """__global__ void casts(const int* x, const signed char* c, int* y, unsigned* u, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        y[i] = (signed char)x[i] + (unsigned char)x[i] + (short)x[i] + (unsigned short)x[i] + c[i];
+        u[i] = (unsigned)c[i] + (unsigned)x[i];
+    }
+}
+"""
+    x = np.array([0, 1, -1, 127, 128, -128, -129, 255, 256, 32767, 32768, -32769, 65535, 2**31 - 1, -2**31,
+                  2**24 + 1, -(2**24 + 3), 0x12345678], np.int32)
+    c = np.resize(np.array([0, 1, -1, 127, -128, 55, -77], np.int8), x.size)
+    n = x.size
+    _, out = _run_port(source, "casts.cu", tmp_path, "casts", x, c, np.zeros(n, np.int32), np.zeros(n, np.uint32),
+                       n, grid=(1, 1, 1), block=(32, 1, 1))
+    x64, c64 = x.astype(np.int64), c.astype(np.int64)
+    expected = x.astype(np.int8).astype(np.int64) + x.astype(np.uint8) + x.astype(np.int16) + x.astype(np.uint16) + c64
+    np.testing.assert_array_equal(out[2], ((expected + 2**31) % 2**32 - 2**31).astype(np.int32))
+    np.testing.assert_array_equal(out[3], ((c64 + x64) % 2**32).astype(np.uint32))

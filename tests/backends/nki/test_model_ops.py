@@ -5,6 +5,7 @@ import pytest
 
 from porter.backends.nki.model import hbm_input, run_kernel
 from porter.backends.nki.model import isa as nisa
+from porter.backends.nki.model.errors import NkiModelError
 from porter.backends.nki.model import language as nl
 from porter.backends.nki.model.tensor import from_numpy, to_numpy
 
@@ -104,10 +105,14 @@ def test_dma_copy_casts_through_float32_and_copies_same_dtype_exactly():
 
 
 def test_tensor_copy_psum_to_sbuf_and_float_to_int_conversion():
-    src = sb(np.array([[2.5, -1.5, 3.7, 1e10, -1e10, np.nan]], np.float32), buffer=nl.psum)
+    whole = np.array([[2.0, -3.0, 0.0, 2.0**24, -(2.0**31), 2.0**30]], np.float32)
     dst = out((1, 6), nl.int32)
-    nisa.tensor_copy(dst=dst, src=src)
-    np.testing.assert_array_equal(to_numpy(dst), [[2, -2, 4, 2**31 - 1, -(2**31), 0]])
+    nisa.tensor_copy(dst=dst, src=sb(whole, buffer=nl.psum))
+    np.testing.assert_array_equal(to_numpy(dst), whole.astype(np.int64))
+    for bad in (2.5, -1.5, 1e10, -1e10, 2.0**31, np.nan, np.inf):  # rounding/saturation undocumented
+        src = sb(np.array([[1.0, bad]], np.float32), buffer=nl.psum)
+        with pytest.raises(NkiModelError, match="undocumented conversion"):
+            nisa.tensor_copy(dst=out((1, 2), nl.int32), src=src)
     f = out((2, 3))
     x = rand(2, 3)
     nisa.tensor_copy(dst=f, src=sb(x, buffer=nl.psum))
@@ -202,6 +207,85 @@ def test_tensor_tensor_int32_is_exact_and_bitvec_uses_bit_patterns():
                      ("bitwise_xor", np.bitwise_xor)):
         nisa.tensor_tensor(dst=dst, data1=sb(a), data2=sb(b), op=getattr(nl, name))
         np.testing.assert_array_equal(to_numpy(dst), fn(a, b))
+
+
+# Integer tiles and arithmetic operators: NKI converts the inputs to float32 (nki.api.shared,
+# "Supported Math Operators"), so int32 values past 2**24 round; the one documented exception is
+# tensor_tensor on all-int32/uint32 tiles, which runs on GpSimd Engine in native integers.
+BIG = 2**24 + 1  # the smallest positive int32 float32 cannot hold
+
+
+def f32_roundtrip(values):
+    """int -> float32 (numpy's IEEE conversion, nearest even) -> int, written apart from the model."""
+    return np.asarray(values, np.int64).astype(np.float32).astype(np.int64)
+
+
+def int_tile(values, dtype=nl.int32, buffer=nl.sbuf):
+    return sb(np.asarray(values, {"int32": np.int32, "uint32": np.uint32, "int16": np.int16}[dtype]),
+              buffer=buffer)
+
+
+def test_int32_plus_zero_goes_through_float32_in_tensor_scalar():
+    data = np.array([[BIG, -BIG, 2**31 - 128, 7]], np.int64)
+    dst = out((1, 4), nl.int32)
+    nisa.tensor_scalar(dst=dst, data=int_tile(data), op0=nl.add, operand0=0)
+    assert to_numpy(dst)[0, 0] == 2**24  # 2**24 + 1 added to 0 comes back as 2**24
+    np.testing.assert_array_equal(to_numpy(dst), f32_roundtrip(data))
+    nisa.tensor_scalar(dst=dst, data=int_tile(data), op0=nl.maximum, operand0=0, op1=nl.multiply, operand1=1)
+    np.testing.assert_array_equal(to_numpy(dst), np.maximum(f32_roundtrip(data), 0))
+    nisa.tensor_scalar(dst=dst, data=int_tile(data), op0=nl.bitwise_or, operand0=0)  # bitvec: exact
+    np.testing.assert_array_equal(to_numpy(dst), data)
+
+
+def test_tensor_tensor_int32_native_only_on_gpsimd():
+    a, z = np.array([[BIG, 2**30 + 3, -BIG]], np.int64), np.zeros((1, 3), np.int64)
+    dst = out((1, 3), nl.int32)
+    for engine in (None, nisa.engine.unknown, nisa.engine.gpsimd):  # default dispatch: GpSimd
+        nisa.tensor_tensor(dst=dst, data1=int_tile(a), data2=int_tile(z), op=nl.add, engine=engine)
+        np.testing.assert_array_equal(to_numpy(dst), a)
+    nisa.tensor_tensor(dst=dst, data1=int_tile(a), data2=int_tile(z), op=nl.add, engine=nisa.engine.vector)
+    np.testing.assert_array_equal(to_numpy(dst), f32_roundtrip(a))
+    # a PSUM tile: GpSimd cannot access PSUM, so the default dispatch is Vector Engine (float32)
+    nisa.tensor_tensor(dst=dst, data1=int_tile(a, buffer=nl.psum), data2=int_tile(z), op=nl.add)
+    np.testing.assert_array_equal(to_numpy(dst), f32_roundtrip(a))
+    # not all tiles (u)int32: float32
+    nisa.tensor_tensor(dst=dst, data1=int_tile(a), data2=int_tile(z, nl.int16), op=nl.add)
+    np.testing.assert_array_equal(to_numpy(dst), f32_roundtrip(a))
+
+
+def test_int32_comparisons_are_float32_unless_native():
+    a, b = np.array([[BIG, 5, -BIG]], np.int64), np.array([[2**24, 5, -(2**24)]], np.int64)
+    mask = out((1, 3), nl.uint8)  # a uint8 dst: not all tiles int32, so float32 inputs
+    nisa.tensor_tensor(dst=mask, data1=int_tile(a), data2=int_tile(b), op=nl.equal)
+    np.testing.assert_array_equal(to_numpy(mask), (f32_roundtrip(a) == f32_roundtrip(b)).astype(np.uint8))
+    assert to_numpy(mask).tolist() == [[1, 1, 1]]  # 2**24 + 1 "equals" 2**24 through float32
+    exact = out((1, 3), nl.int32)
+    nisa.tensor_tensor(dst=exact, data1=int_tile(a), data2=int_tile(b), op=nl.equal)
+    np.testing.assert_array_equal(to_numpy(exact), (a == b).astype(np.int32))
+    nisa.tensor_scalar(dst=mask, data=int_tile(a), op0=nl.greater, operand0=2**24)
+    np.testing.assert_array_equal(to_numpy(mask), (f32_roundtrip(a) > 2**24).astype(np.uint8))
+
+
+def test_int32_reduce_and_activation_go_through_float32():
+    data = np.array([[BIG, 2], [3, 4]], np.int64)
+    dst = out((2, 1), nl.int32)
+    nisa.tensor_reduce(dst=dst, op=nl.add, data=int_tile(data), axis=1)
+    np.testing.assert_array_equal(to_numpy(dst)[:, 0], f32_roundtrip(data).sum(axis=1))
+    assert to_numpy(dst)[0, 0] == 2**24 + 2  # exact would be 2**24 + 3
+    copy = out((2, 2), nl.int32)
+    nisa.activation(dst=copy, op=nl.copy, data=int_tile(data))
+    np.testing.assert_array_equal(to_numpy(copy), f32_roundtrip(data))
+
+
+def test_float_results_written_to_int_tiles_must_be_integers_in_range():
+    dst = out((1, 2), nl.int32)
+    nisa.tensor_scalar(dst=dst, data=int_tile([[7, -9]]), op0=nl.multiply, operand0=0.5, op1=nl.add, operand1=1.5)
+    np.testing.assert_array_equal(to_numpy(dst), [[5, -3]])  # 3.5 + 1.5 and -4.5 + 1.5: integers
+    with pytest.raises(NkiModelError, match="undocumented conversion"):
+        nisa.tensor_scalar(dst=dst, data=int_tile([[7, 1]]), op0=nl.multiply, operand0=0.5)
+    with pytest.raises(NkiModelError, match="undocumented conversion"):  # 2**31 does not fit int32
+        nisa.tensor_tensor(dst=dst, data1=int_tile([[2**30, 0]]), data2=int_tile([[2**30, 0]]), op=nl.add,
+                           engine=nisa.engine.vector)
 
 
 def test_tensor_scalar_scalar_vector_reverse_and_two_ops():

@@ -36,6 +36,13 @@ def _uninitialized_read():
     return run_kernel(kernel, np.ones((4, 8), np.float32), check_uninitialized=True)
 
 
+def _int_divide():
+    three, two = sb(dtype=nl.int32), sb(dtype=nl.int32)
+    nisa.memset(dst=three, value=3)
+    nisa.memset(dst=two, value=2)
+    nisa.tensor_tensor(dst=sb(dtype=nl.int32), data1=three, data2=two, op=nl.divide)  # 1.5
+
+
 def _assign():
     t = sb()
     t[0:1] = 3.0
@@ -123,6 +130,13 @@ CASES = [
     ("both-psum", lambda: nisa.tensor_copy_predicated(dst=sb(), src=ps(), predicate=ps(dtype=nl.uint8))),
     ("shape-mismatch", lambda: nisa.tensor_copy_predicated(dst=sb(), src=sb(), predicate=sb((4, 4), nl.uint8))),
     ("bitvec-integer", lambda: nisa.tensor_scalar(dst=sb(), data=sb(), op0=nl.right_shift, operand0=1)),
+    ("operand-buffer", lambda: nisa.tensor_tensor(dst=sb(dtype=nl.int32), data1=ps(dtype=nl.int32),
+                                                  data2=sb(dtype=nl.int32), op=nl.add, engine=nisa.engine.gpsimd)),
+    ("undocumented-conversion", lambda: nisa.tensor_scalar(dst=sb(dtype=nl.int32), data=sb(), op0=nl.multiply,
+                                                           operand0=0.5)),
+    ("undocumented-conversion", _int_divide),
+    ("undocumented-conversion", lambda: nisa.activation(dst=sb(dtype=nl.uint8), op=nl.exp, data=sb())),
+    ("undocumented-conversion", lambda: nisa.memset(dst=sb(dtype=nl.uint8), value=256)),
     ("model-unsupported", lambda: nl.ndarray((4, 8), nl.float8_e4m3)),
     ("model-unsupported", lambda: nl.ndarray((4, 8), np.float64)),
     ("model-unsupported", _assign),

@@ -68,6 +68,21 @@ __global__ void uncounted_loops(const int* x, int* out, int n, int step) {
     out[t] = a;
 }
 """,
+    "counted_edges": """
+__global__ void counted_edges(const int* lo, const int* hi, int* out, int width) {
+    int t = threadIdx.x;
+    int a = 0;
+    for (int c = lo[t]; c <= hi[t]; c += 3) {   // per-lane bounds, inclusive; some lanes run 0 times
+        if (c % 2 == 0) continue;                // continue keeps the trip count
+        a += c;
+    }
+    for (int k = -2; k < width; ++k) {          // uniform: a counted for-loop from a negative literal
+        a += k;
+    }
+    for (unsigned u = t; u < 7u; u += blockDim.x) { a += 100; }
+    out[t] = a;
+}
+""",
     "refused": """
 __global__ void refused(const float* x, float* y) {
     float local[4];
