@@ -11,8 +11,9 @@ expressed functionally through ``input_output_aliases``). ``INTERPRET`` (module 
 
 Flavours (see :mod:`.options`): the GPU flavour is the Triton emitter's model: one program per
 CUDA block, lanes padded to powers of two, whole-array refs read and written through masked
-gathers/scatters (``pallas.triton`` load/store/atomics). The TPU flavour (:mod:`.tpu` decides what
-qualifies) re-tiles independent threads into (8, 128) blocks of the global thread index.
+gathers/scatters (``pallas.triton`` load/store/atomics). The TPU flavour (:mod:`.tpu`) re-tiles
+independent threads into (8, 128) blocks of the global thread index, and runs the other kernels one
+program per CUDA block over whole arrays in VMEM.
 Both walk the same statements: ``if``/``loop``/``mloop`` become ``lax.cond``/``lax.while_loop``
 over the variables the body assigns.
 """
@@ -114,6 +115,22 @@ class Emitter:
             for v in (x for a in s.args if isinstance(a, V) for x in values(a)):
                 if v.op == "atomic":
                     self.mark(self.resolve(v.args[2])[0])
+                    if self.flavor == "gpu":
+                        self.check_gpu_atomic(v, used=not (s.kind == "eval" and s.args[0] is v))
+
+    def check_gpu_atomic(self, v: V, used: bool) -> None:
+        """jax's Pallas-Triton lowering picks the atomic's kind from the value's type but tests it
+        as a scalar: on integer lane vectors atomic_add becomes a float add (tt.atomic_rmw fadd)
+        and atomic_max/min the float expansion. Integer adds whose old value is not used go
+        through the ref add-update primitive (an integer add); the others have no correct form."""
+        op, dtype = v.args[0], v.dtype
+        if dtype[0] not in "iu" or op not in ("add", "max", "min"):
+            return
+        if op == "add" and not used:
+            return
+        what = f"atomic{op.capitalize()} on {dtype}" + (" whose old value is used" if op == "add" else "")
+        raise PortError("P0609", f"{what} (jax's Pallas-Triton lowering emits a float atomic for integer "
+                        "lane vectors)", self.line)
 
     def mark(self, ref: str) -> None:
         if ref not in self.written:
@@ -207,7 +224,7 @@ class Emitter:
                 if op == "bitcast":
                     return f"lax.bitcast_convert_type({self.ex(a[1])}, {JNP[v.dtype]})"
                 if op == "rint_int":
-                    return f"jnp.rint(jnp.asarray({self.ex(a[1])}).astype(jnp.float32)).astype({JNP[v.dtype]})"
+                    return f"_rint(jnp.asarray({self.ex(a[1])}).astype(jnp.float32)).astype({JNP[v.dtype]})"
                 if op == "inf":
                     return f'{JNP[v.dtype]}(float("inf"))'
                 if op not in MATH:
@@ -234,10 +251,11 @@ class Emitter:
         ref, idx = self.index(base, index)
         return f"_st({ref}, {idx}, {self.ex(value)}, {self.mask(m)}, _SHAPE)"
 
-    def atomic(self, v: V) -> str:
+    def atomic(self, v: V, old: bool = True) -> str:
         op, _, base, index, value, m, cmp = v.args
         ref, idx = self.index(base, index)
         extra = f", cmp={self.ex(cmp)}" if cmp is not None else ""
+        extra += "" if old else ", old=False"
         return f"_atomic({op!r}, {ref}, {idx}, {self.ex(value)}, {self.mask(m)}, _SHAPE{extra})"
 
     def shuffle(self, v: V) -> str:
@@ -285,6 +303,8 @@ class Emitter:
                 self.put(indent, f"{ident(name)} = {text}{at}")
             case "store":
                 self.put(indent, self.store(s) + at)
+            case "eval" if a[0].op == "atomic":
+                self.put(indent, f"{self.atomic(a[0], old=False)}{at}")
             case "eval":
                 self.put(indent, f"{self.ex(a[0])}{at}")
             case "if":
@@ -320,6 +340,9 @@ class Emitter:
         call = f"lax.cond({self.ex(s.args[0])}, {fn}_then, {fn}_else{', ' + names if carry else ''})"
         self.put(indent, f"{tup} = {call}{at}" if carry else f"{call}{at}")
 
+    #: run counted masked loops (mloop with trip counts) as fori_loops over the largest trip count
+    counted_loops = True
+
     def while_(self, s: S, indent: int, at: str) -> None:
         returns = any(x.kind == "return" for x in walk(s.body))
         carry = self.carried(s.body, self.defined) + (["_act"] if returns else [])
@@ -329,6 +352,18 @@ class Emitter:
         tup = f"({names},)" if carry else "()"
         fn = self.fresh("loop")
         saved = set(self.defined)
+        if s.kind == "mloop" and len(s.args) > 1 and s.args[1] is not None and self.counted_loops:
+            # a counted loop: the largest trip count of the active lanes, once, instead of a
+            # block-wide "any lane left?" on every iteration (the lanes' masks stay exact)
+            trips = f"_trips{fn[5:]}"
+            self.put(indent, f"{trips} = jnp.max(jnp.where({ident(s.args[0])}, {self.ex(s.args[1])}, 0)){at}")
+            self.put(indent, f"def {fn}_body(_k, _carry):  # masked loop, counted")
+            self.put(indent + 1, f"{tup} = _carry" if carry else "del _carry")
+            self.body(s.body, indent + 1)
+            self.put(indent + 1, f"return {tup}")
+            self.defined = saved
+            self.put(indent, f"{tup + ' = ' if carry else ''}lax.fori_loop(0, {trips}, {fn}_body, {tup})")
+            return
         cond = self.ex(s.args[0]) if s.kind == "loop" else f"jnp.max({ident(s.args[0])}.astype(jnp.int32)) > 0"
         kind = "uniform loop" if s.kind == "loop" else "masked loop: runs while any lane is active"
         self.put(indent, f"def {fn}_cond(_carry):  # {kind}{at}")
@@ -446,8 +481,22 @@ def _p2(n):
 
 
 def _round(x):
-    # roundf: half away from zero
-    return jnp.where(x < 0, -jnp.floor(-x + 0.5), jnp.floor(x + 0.5))
+    # roundf: half away from zero, from floor (jax 0.11's Pallas-Triton lowering has no `round`);
+    # on |x|, where |x| - floor(|x|) is exact
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    r = jnp.where(a - r >= 0.5, r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
+
+
+def _rint(x):
+    # rintf / __float2int_rn: half to even, from floor as _round
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    d = a - r
+    odd = r - 2.0 * jnp.floor(r * 0.5) == 1.0
+    r = jnp.where((d > 0.5) | ((d == 0.5) & odd), r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
 '''
 
 GPU_ABOUT = """Each CUDA kernel is one pl.pallas_call with the Triton lowering chosen explicitly
@@ -497,15 +546,26 @@ _COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum
             "cas": lambda o, v, c: jnp.where(o == c, v, o)}
 _COMBINE["max"] = lambda o, v, c: jnp.maximum(o, v)
 _COMBINE["min"] = lambda o, v, c: jnp.minimum(o, v)
+try:  # private: jax's in-place ref update, lowered by Pallas-Triton to an integer atomic add
+    from jax._src.state.primitives import ref_addupdate as _addupdate
+except ImportError:
+    _addupdate = None
 _ATOMIC = {"add": plt.atomic_add, "max": plt.atomic_max, "min": plt.atomic_min, "xchg": plt.atomic_xchg,
            "and": plt.atomic_and, "or": plt.atomic_or, "xor": plt.atomic_xor}
 
 
-def _atomic(op, ref, i, v, mask, shape, cmp=None):
+def _atomic(op, ref, i, v, mask, shape, cmp=None, old=True):
     i, v = jnp.asarray(i).astype(jnp.int32), jnp.asarray(v).astype(ref.dtype)
     mask = jnp.broadcast_to(True if mask is None else mask, shape)
     i, v = jnp.where(mask, jnp.broadcast_to(i, shape), 0), jnp.broadcast_to(v, shape)
     c = jnp.broadcast_to(jnp.asarray(0 if cmp is None else cmp).astype(ref.dtype), shape)
+    if INTERPRET is False and op == "add" and not old and jnp.issubdtype(ref.dtype, jnp.integer):
+        # plt.atomic_add of integer lane vectors lowers to a float add (tt.atomic_rmw fadd);
+        # the ref add-update primitive is an integer atomic add. Lanes off the mask add 0.
+        if _addupdate is None:
+            raise NotImplementedError("this jax has no ref add-update primitive for integer atomicAdd")
+        _addupdate(ref, i, jnp.where(mask, v, jnp.zeros((), ref.dtype)))
+        return None
     if INTERPRET is False and op != "cas":
         return _ATOMIC[op](ref, i, v, mask=mask)
     if INTERPRET is False:
@@ -531,12 +591,25 @@ def _exchange(buf, offset, value, src, ok, ltid, valid, shape):
 
 
 def emit_module(programs: list[BlockProgram], source_name: str, flavor: str = "gpu") -> str:
-    from porter.backends.pallas.tpu import TPU_ABOUT, TPU_HELPERS, TpuEmitter
-    about, helpers, cls = (GPU_ABOUT, GPU_HELPERS, Emitter) if flavor == "gpu" else \
-        (TPU_ABOUT, TPU_HELPERS, TpuEmitter)
+    from porter.backends.pallas.tpu import (
+        BLOCK_ABOUT,
+        BLOCK_HELPERS,
+        TPU_ABOUT,
+        TPU_HELPERS,
+        TpuBlockEmitter,
+        tpu_emitter,
+    )
+    if flavor == "gpu":
+        emitters = [Emitter(program, source_name) for program in programs]
+        about, helpers = GPU_ABOUT, GPU_HELPERS
+    else:
+        emitters = [tpu_emitter(program, source_name) for program in programs]
+        about, helpers = TPU_ABOUT, TPU_HELPERS
+        if any(isinstance(e, TpuBlockEmitter) for e in emitters):
+            about, helpers = about + "\n\n" + BLOCK_ABOUT, helpers + BLOCK_HELPERS
     parts = [PRELUDE.format(source=source_name, flavor=flavor, about=about), helpers]
-    for program in programs:
-        parts.append("\n" + cls(program, source_name).kernel())
+    for emitter in emitters:
+        parts.append("\n" + emitter.kernel())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     parts.append(f"\nKERNELS = {{{kernels}}}\n")
     return "\n".join(parts)

@@ -11,8 +11,10 @@ FLAVORS = ("gpu", "tpu")
 class PallasOptions:
     #: "gpu": the Triton lowering (chosen explicitly with pallas.triton.CompilerParams), one Pallas
     #: program per CUDA block over whole-array refs, masked gathers/scatters and atomics.
-    #: "tpu": Mosaic TPU; independent-thread kernels only, re-tiled into (8, 128) blocks through
-    #: BlockSpecs; what a TPU cannot do (atomics, gathers, shared memory...) becomes a diagnostic.
+    #: "tpu": Mosaic TPU; independent-thread kernels re-tiled into (8, 128) blocks through
+    #: BlockSpecs, the others one program per CUDA block over whole arrays in VMEM (shared memory as
+    #: VMEM scratch, gathers in VMEM); what a TPU cannot do (64-bit arithmetic, atomicXor...)
+    #: becomes a diagnostic.
     flavor: str = "gpu"
     #: template kernels to instantiate, as launches name them: ("reduce_sum<256>",)
     instantiate: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ MATH = {
     "abs": "jnp.abs({0})", "floor": "jnp.floor({0})", "ceil": "jnp.ceil({0})", "erf": "lax.erf({0})",
     "max": "jnp.maximum({0}, {1})", "min": "jnp.minimum({0}, {1})", "fma": "({0} * {1} + {2})",
     "div": "({0} / {1})", "rcp": "(1.0 / {0})", "tanh": "jnp.tanh({0})", "pow": "jnp.power({0}, {1})",
-    "trunc": "jnp.trunc({0})", "isnan": "jnp.isnan({0})", "isinf": "jnp.isinf({0})", "rint": "jnp.rint({0})",
+    "trunc": "jnp.trunc({0})", "isnan": "jnp.isnan({0})", "isinf": "jnp.isinf({0})", "rint": "_rint({0})",
     "round": "_round({0})", "saturate": "jnp.clip({0}, 0.0, 1.0)",
     "exp10": "jnp.exp({0} * 2.302585092994046)", "expm1": "jnp.expm1({0})", "log1p": "jnp.log1p({0})",
     "copysign": "jnp.copysign({0}, {1})", "hadd": "({0} + {1})", "hmul": "({0} * {1})",

@@ -177,8 +177,19 @@ def _run_worker(job: dict) -> dict:
                 if races:
                     out[case["name"]] = {"error": f"the TPU interpreter saw races: {races}"}
         except Exception as error:  # noqa: BLE001 -- reported as the case's failure
-            out[case["name"]] = {"error": f"{type(error).__name__}: {str(error)[-600:]}"}
+            out[case["name"]] = {"error": _describe(error, tail=600)}
     return out
+
+
+def _describe(error: Exception, head: int | None = None, tail: int | None = None) -> str:
+    """`Type: message`, cut to ``head`` or ``tail`` characters; with PORTER_CHECK_TRACEBACK=1 set, the
+    whole message and the traceback (for finding out why a lowering fails inside jax)."""
+    text = str(error)
+    if os.environ.get("PORTER_CHECK_TRACEBACK") == "1":
+        import traceback
+        return f"{type(error).__name__}: {text}\n{traceback.format_exc()}"
+    text = text[:head] if head else text[-tail:] if tail else text
+    return f"{type(error).__name__}: {text}"
 
 
 def _races() -> str:
@@ -246,7 +257,7 @@ def _lower_worker(job: dict) -> dict:
             text = str(error)
             if "no compatibility guarantees" in text:
                 continue
-            return {"lower": (FAIL, f"{kernel}: {type(error).__name__}: {text[:400]}")}
+            return {"lower": (FAIL, f"{kernel}: {_describe(error, head=400)}")}
     return {"lower": (PASS, f"lowers for {platform}")}
 
 

@@ -30,8 +30,22 @@ def _p2(n):
 
 
 def _round(x):
-    # roundf: half away from zero
-    return jnp.where(x < 0, -jnp.floor(-x + 0.5), jnp.floor(x + 0.5))
+    # roundf: half away from zero, from floor (jax 0.11's Pallas-Triton lowering has no `round`);
+    # on |x|, where |x| - floor(|x|) is exact
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    r = jnp.where(a - r >= 0.5, r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
+
+
+def _rint(x):
+    # rintf / __float2int_rn: half to even, from floor as _round
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    d = a - r
+    odd = r - 2.0 * jnp.floor(r * 0.5) == 1.0
+    r = jnp.where((d > 0.5) | ((d == 0.5) & odd), r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
 
 
 from jax.experimental.pallas import triton as plt
@@ -73,15 +87,26 @@ _COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum
             "cas": lambda o, v, c: jnp.where(o == c, v, o)}
 _COMBINE["max"] = lambda o, v, c: jnp.maximum(o, v)
 _COMBINE["min"] = lambda o, v, c: jnp.minimum(o, v)
+try:  # private: jax's in-place ref update, lowered by Pallas-Triton to an integer atomic add
+    from jax._src.state.primitives import ref_addupdate as _addupdate
+except ImportError:
+    _addupdate = None
 _ATOMIC = {"add": plt.atomic_add, "max": plt.atomic_max, "min": plt.atomic_min, "xchg": plt.atomic_xchg,
            "and": plt.atomic_and, "or": plt.atomic_or, "xor": plt.atomic_xor}
 
 
-def _atomic(op, ref, i, v, mask, shape, cmp=None):
+def _atomic(op, ref, i, v, mask, shape, cmp=None, old=True):
     i, v = jnp.asarray(i).astype(jnp.int32), jnp.asarray(v).astype(ref.dtype)
     mask = jnp.broadcast_to(True if mask is None else mask, shape)
     i, v = jnp.where(mask, jnp.broadcast_to(i, shape), 0), jnp.broadcast_to(v, shape)
     c = jnp.broadcast_to(jnp.asarray(0 if cmp is None else cmp).astype(ref.dtype), shape)
+    if INTERPRET is False and op == "add" and not old and jnp.issubdtype(ref.dtype, jnp.integer):
+        # plt.atomic_add of integer lane vectors lowers to a float add (tt.atomic_rmw fadd);
+        # the ref add-update primitive is an integer atomic add. Lanes off the mask add 0.
+        if _addupdate is None:
+            raise NotImplementedError("this jax has no ref add-update primitive for integer atomicAdd")
+        _addupdate(ref, i, jnp.where(mask, v, jnp.zeros((), ref.dtype)))
+        return None
     if INTERPRET is False and op != "cas":
         return _ATOMIC[op](ref, i, v, mask=mask)
     if INTERPRET is False:

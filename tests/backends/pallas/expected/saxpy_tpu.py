@@ -29,8 +29,22 @@ def _p2(n):
 
 
 def _round(x):
-    # roundf: half away from zero
-    return jnp.where(x < 0, -jnp.floor(-x + 0.5), jnp.floor(x + 0.5))
+    # roundf: half away from zero, from floor (jax 0.11's Pallas-Triton lowering has no `round`);
+    # on |x|, where |x| - floor(|x|) is exact
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    r = jnp.where(a - r >= 0.5, r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
+
+
+def _rint(x):
+    # rintf / __float2int_rn: half to even, from floor as _round
+    a = jnp.abs(x)
+    r = jnp.floor(a)
+    d = a - r
+    odd = r - 2.0 * jnp.floor(r * 0.5) == 1.0
+    r = jnp.where((d > 0.5) | ((d == 0.5) & odd), r + 1.0, r)
+    return jnp.where(x < 0, -r, r)
 
 
 from jax.experimental.pallas import tpu as pltpu
