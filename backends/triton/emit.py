@@ -51,6 +51,7 @@ class _Emitter:
         self.p = program
         self.source_name = source_name
         self.unroll = unroll
+        self.loops = 0  # counters of counted loops
         self.lines: list[str] = []
 
     # ----------------------------------------------------------------------------- values
@@ -234,10 +235,9 @@ class _Emitter:
                 self.put(indent, f"{ident(a[0])} = {self.ex(a[1])}{at}")
                 self.body(s.body, indent)
             case "loop" if len(a) > 1 and a[1] is not None:
-                # a counted uniform loop: a `for` (scf.for) that Triton can pipeline and unroll
+                # a counted uniform loop: its trip count once, no condition re-evaluated
                 trips = str(a[1].args[0]) if a[1].op == "const" else self.ex(a[1])
-                self.put(indent, f"for _ in range(0, {trips}):{at}  (counted)")
-                self.body(s.body, indent + 1)
+                self.counted(indent, trips, 1, f"{at}  (counted)", s.body)
             case "loop":
                 self.put(indent, f"while {self.ex(a[0])}:{at}")
                 self.body(s.body, indent + 1)
@@ -247,13 +247,9 @@ class _Emitter:
                 trips = f"_trips_{ident(a[0])}"
                 self.put(indent, f"{trips} = tl.max(tl.where({ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
                 copies = self.unroll if _unrollable(s.body) else 1
-                if copies == 1:
-                    self.put(indent, f"for _ in range(0, {trips}):  # masked loop, counted")
-                else:  # every effect in the body is masked, so copies past the trip count do nothing
-                    self.put(indent, f"for _ in range(0, ({trips} + {copies - 1}) // {copies}):  "
-                                     f"# masked loop, counted, {copies} copies of the body per iteration")
-                for _ in range(copies):
-                    self.body(s.body, indent + 1)
+                # every effect in the body is masked, so copies past a lane's trip count do nothing
+                note = "" if copies == 1 else f", {copies} copies of the body per iteration"
+                self.counted(indent, trips, copies, f"  # masked loop, counted{note}", s.body)
             case "mloop":
                 self.put(indent, f"while tl.max({ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
                 self.body(s.body, indent + 1)
@@ -263,6 +259,24 @@ class _Emitter:
                 self.put(indent, f"return{at}")
             case _:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
+
+    def counted(self, indent: int, trips: str, copies: int, comment: str, body) -> None:
+        """A loop of a known number of iterations, each running ``copies`` copies of ``body``.
+
+        A literal count is a ``range``; a computed one is a ``while`` on a counter: Triton 3.6's
+        interpreter cannot take a tensor as a ``range`` bound (it keeps scalars as 1-element arrays).
+        """
+        iterations = trips if copies == 1 else f"({trips} + {copies - 1}) // {copies}"
+        if trips.isdigit():
+            self.put(indent, f"for _ in range(0, {-(-int(trips) // copies)}):{comment}")
+        else:
+            self.loops += 1
+            k = f"_k{self.loops}"
+            self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
+            self.put(indent, f"while {k} < {iterations}:{comment}")
+            self.put(indent + 1, f"{k} += 1")
+        for _ in range(copies):
+            self.body(body, indent + 1)
 
     # ------------------------------------------------------------------------------- kernel
     def kernel(self) -> str:

@@ -119,7 +119,7 @@ def _jax_gpu() -> bool:
 def _worker_call(job: dict) -> tuple[dict | None, str]:
     # Several checks run at once: no jax process may take most of the GPU's memory up front.
     env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
-    if job["mode"] == "lower" and _has_cuda_gpu():
+    if job["mode"] == "lower" and job["flavor"] == "gpu" and _has_cuda_gpu():
         pass  # jax 0.11 lowers for cuda only with a GPU device (or an abstract one) in sight
     elif job["mode"] != "gpu":
         env["JAX_PLATFORMS"] = "cpu"

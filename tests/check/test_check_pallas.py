@@ -30,13 +30,19 @@ def test_saxpy_passes_both_flavours_and_lowers(tmp_path):
     assert checks[("pallas-tpu", "lower tpu")] == PASS
 
 
-def test_a_shared_memory_reduction_passes_on_gpu_and_is_refused_on_tpu(tmp_path):
+def test_a_shared_memory_reduction_passes_on_both_flavours(tmp_path):
     spec, cases = _cases("softmax_rows", "9x13_t32")
     records = PallasChecker(Machine(tmp_path), lower=False).check_kernel(spec, cases)
     checks = {(r.backend, r.check): r for r in records}
     assert checks[("pallas-gpu", "run interpreter")].status == PASS
-    refused = checks[("pallas-tpu", "run TPU interpreter")]
-    assert refused.status == UNSUPPORTED and "P0603" in refused.detail
+    assert checks[("pallas-tpu", "run TPU interpreter")].status == PASS  # shared memory: VMEM scratch
+
+
+def test_a_64_bit_kernel_is_refused_on_tpu(tmp_path):
+    spec, cases = _cases("collatz", "n1000_cap100")
+    records = PallasChecker(Machine(tmp_path), flavors=("tpu",), lower=False).check_kernel(spec, cases)
+    assert {r.status for r in records} == {UNSUPPORTED}
+    assert "P0608" in records[0].detail
 
 
 def test_a_wrong_port_fails(tmp_path):
