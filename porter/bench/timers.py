@@ -295,11 +295,12 @@ class HipTimer(NativeTimer):
 
     def kernel_file(self, spec, folder):
         import porter
-        from porter.check.hip import HIP_VERSION, RUN_ARCH, _first_error
+        from porter.check.hip import HIP_VERSION, RUN_ARCH
+        from porter.check.workers import first_error
 
         port = porter.translate(spec.source, "hip", hip_version=HIP_VERSION, offload_arch=RUN_ARCH)
         if port.errors:
-            return None, UNSUPPORTED, _first_error(port)
+            return None, UNSUPPORTED, first_error(port)
         path = folder / spec.source.name
         path.write_text(port.code)
         return path, OK, ""
