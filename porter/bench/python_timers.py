@@ -112,7 +112,7 @@ class TritonTimer:
 
     def time(self, spec: KernelSpec, build: Build, jobs: list[CaseJob], settings: Settings) -> list[Timing]:
         try:
-            module = load_module(Path(build.artifact), f"porter_bench_triton_{spec.name}")
+            module = load_module(Path(build.artifact), f"porter_bench_{self.name.replace('-', '_')}_{spec.name}")
             kernels = module.KERNELS
             missing = [launch.kernel for launch in spec.launches if launch.kernel not in kernels]
             if missing:
@@ -178,3 +178,28 @@ def time_torch_case(spec: KernelSpec, job: CaseJob, settings: Settings, run: Cal
     times = [start.elapsed_time(stop) for start, stop in zip(starts, stops)]
     correct, detail = judge(spec, job, outputs)
     return Timing(OK, detail, times, correct, outputs)
+
+
+class OptimizedTritonTimer(TritonTimer):
+    """The LLM stage's kept Triton modules (``porter optimize KERNEL.cu --to triton -o DIR/NAME.py``,
+    NAME the golden spec's name), timed like porter's own Triton ports; kernels without one in
+    ``folder`` are listed as unavailable."""
+
+    name = "triton-llm"
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = Path(folder) if folder is not None else None
+        super().__init__(source=self._kept_module)
+
+    def unavailable(self, machine) -> str | None:
+        if self.folder is None:
+            return "no folder of LLM-optimized modules (porter bench --optimized DIR)"
+        if not self.folder.is_dir():
+            return f"{self.folder} is not a folder"
+        return super().unavailable(machine)
+
+    def _kept_module(self, spec: KernelSpec) -> tuple[str | None, str, str]:
+        path = self.folder / f"{spec.name}.py"
+        if not path.is_file():
+            return None, UNAVAILABLE, f"no LLM-optimized module {path} (porter optimize {spec.source.name} --to triton -o {path})"
+        return path.read_text(), OK, ""

@@ -174,8 +174,10 @@ def environment(machine) -> dict:
 def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: list[str], settings: Settings,
                   machine, store: Path | None = None, peaks: dict | None = None,
                   on_progress: Callable[[str], None] | None = None, command: str = "",
-                  scale: dict | None = None) -> dict:
+                  scale: dict | None = None, optimized: Path | None = None) -> dict:
     """Time every selected case on every backend; the results document (see :data:`SCHEMA`).
+
+    ``optimized``: a folder of the LLM stage's kept Triton modules, timed as backend ``triton-llm``.
 
     With ``scale`` (from :func:`scale_document`: the cases of ``chosen`` are scaled ones, which have
     no golden) the CUDA original is timed first and its first run's outputs are the reference the
@@ -186,6 +188,11 @@ def run_benchmark(chosen: list[tuple[KernelSpec, list[CaseSpec]]], backends: lis
     if reference == "cuda":
         backends = ["cuda", *(b for b in backends if b != "cuda")]
     timers = {name: timer_for(name) for name in backends}
+    if optimized is not None:
+        from porter.bench.python_timers import OptimizedTritonTimer
+
+        backends = [*(b for b in backends if b != "triton-llm"), "triton-llm"]
+        timers["triton-llm"] = OptimizedTritonTimer(optimized)
     why_not = {name: timer.unavailable(machine) for name, timer in timers.items()}
     if peaks is None:
         say("measuring the GPU's copy bandwidth and math rates")

@@ -36,6 +36,7 @@ TIMERS = {
     "hip": "porter.bench.timers:HipTimer",
     "triton": "porter.bench.python_timers:TritonTimer",
     "pallas": "porter.bench.pallas_timer:PallasTimer",
+    "triton-llm": "porter.bench.python_timers:OptimizedTritonTimer",  # with porter bench --optimized DIR
 }
 
 OK, FAILED, UNSUPPORTED, UNAVAILABLE = "ok", "failed", "unsupported", "unavailable"

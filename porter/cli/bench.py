@@ -29,6 +29,9 @@ def _backends() -> list[str]:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--backend", "backends", multiple=True, type=click.Choice(("cuda", "hip", "triton", "pallas")),
               help="Backends to time (repeatable; default: all: cuda, hip, triton, pallas; one that cannot run here is listed as unavailable).")
+@click.option("--optimized", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Also time the LLM stage's kept Triton modules, DIR/NAME.py for golden kernel NAME "
+                   "(from porter optimize NAME.cu --to triton -o DIR/NAME.py), as backend triton-llm.")
 @click.option("--case", "case_glob", default=None, metavar="GLOB",
               help="Only cases whose name (or KERNEL/CASE) matches, e.g. 'softmax*/*'.")
 @click.option("--runs", type=click.IntRange(100), default=100, show_default=True,
@@ -52,7 +55,7 @@ def _backends() -> list[str]:
                    "listed as not scalable. One case per kernel is timed (the one moving the most bytes), "
                    "cuda is always timed first and every port's outputs are checked against its outputs.")
 @_guarded
-def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc, build_dir, no_torch, dry_run,
+def bench(paths, backends, optimized, case_glob, runs, warmup, copies, out_dir, store, nvcc, build_dir, no_torch, dry_run,
           scale_mb):
     """Time every golden case of PATHS (default: porter's corpus) on this GPU, per backend.
 
@@ -86,7 +89,7 @@ def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc
     if dry_run:
         for line in scale_lines(scale) if scale else []:
             click.echo(line)
-        for line in dry_run_lines(chosen, backends, settings):
+        for line in dry_run_lines(chosen, backends + (["triton-llm"] if optimized else []), settings):
             click.echo(line)
         return
     with tempfile.TemporaryDirectory(prefix="porter-bench-") as scratch:
@@ -100,7 +103,8 @@ def bench(paths, backends, case_glob, runs, warmup, copies, out_dir, store, nvcc
         say(f"measuring the ceilings of {machine.gpu.name}")
         peaks = measure_peaks(machine, use_torch=not no_torch)
         data = run_benchmark(chosen, backends, settings, machine, store, peaks, say,
-                             command=shlex.join(["porter", "bench", *sys.argv[2:]]), scale=scale)
+                             command=shlex.join(["porter", "bench", *sys.argv[2:]]), scale=scale,
+                             optimized=optimized)
     folder = out_dir or default_out_dir(data, Path.cwd() / "benchmarks" / "results")
     click.echo(table_text(data))
     for path in write_all(data, folder):
