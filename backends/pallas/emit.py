@@ -386,7 +386,8 @@ class Emitter:
         outs += [f"_xc_{d}" for d in self.p.shuffles]
         return ins, outs
 
-    def prelude(self) -> None:
+    def lanes(self) -> None:
+        """The lane vector's thread and block indices, and the lanes of real threads."""
         self.put(2, "_lane = lax.broadcasted_iota(jnp.int32, _SHAPE, 0)")
         self.put(2, "_tid_x = (_lane % _BX).astype(jnp.uint32)")
         self.put(2, "_tid_y = ((_lane // _BX) % _BY).astype(jnp.uint32)")
@@ -397,6 +398,9 @@ class Emitter:
         self.put(2, "_valid = (_tid_x < _bdim_x) & (_tid_y < _bdim_y) & (_tid_z < _bdim_z)  # padding lanes off")
         self.put(2, "_act = _valid")
         self.put(2, "_ltid = (_tid_x + _tid_y * _bdim_x + _tid_z * _bdim_x * _bdim_y).astype(jnp.int32)")
+
+    def prelude(self) -> None:
+        self.lanes()
         self.put(2, "_pid = pl.program_id(0) + pl.program_id(1) * _gx + pl.program_id(2) * _gx * _gy")
         for sh in self.p.shared:
             self.put(2, f"_off_{sh.name} = _pid * _size_{sh.name}  # __shared__ {sh.name}: this block's slice")

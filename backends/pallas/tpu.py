@@ -549,16 +549,7 @@ class TpuBlockEmitter(Emitter):
         return ins, outs
 
     def prelude(self) -> None:
-        self.put(2, "_lane = lax.broadcasted_iota(jnp.int32, _SHAPE, 0)")
-        self.put(2, "_tid_x = (_lane % _BX).astype(jnp.uint32)")
-        self.put(2, "_tid_y = ((_lane // _BX) % _BY).astype(jnp.uint32)")
-        self.put(2, "_tid_z = (_lane // (_BX * _BY)).astype(jnp.uint32)")
-        for k, d in enumerate("xyz"):
-            self.put(2, f"_bdim_{d}, _gdim_{d} = jnp.uint32(_b{d}), jnp.uint32(_g{d})")
-            self.put(2, f"_bid_{d} = pl.program_id({k}).astype(jnp.uint32)")
-        self.put(2, "_valid = (_tid_x < _bdim_x) & (_tid_y < _bdim_y) & (_tid_z < _bdim_z)  # padding lanes off")
-        self.put(2, "_act = _valid")
-        self.put(2, "_ltid = (_tid_x + _tid_y * _bdim_x + _tid_z * _bdim_x * _bdim_y).astype(jnp.int32)")
+        self.lanes()
         written = [q for q in self.p.params if q.kind == "ptr" and q.name in self.written]
         if written:
             self.put(2, "")
