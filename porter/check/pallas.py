@@ -208,10 +208,14 @@ def _has_cuda_gpu() -> bool:
 
 
 def _pretend_tpu_info() -> None:
-    """Mosaic asks the default device for the TPU generation; on a CPU machine, answer v5e. jax 0.10.2
-    needs this (private API); where the private names are missing the lowering is tried as it is."""
+    """Mosaic asks the default device for the TPU generation; on a CPU machine, answer v5e (private
+    API: jax 0.10 keeps it in jax._src.pallas.mosaic.tpu_info, jax 0.11 in jax._src.tpu_info); where
+    the private names are missing the lowering is tried as it is."""
     try:
-        from jax._src.pallas.mosaic import tpu_info
+        try:
+            from jax._src import tpu_info  # jax >= 0.11
+        except ImportError:
+            from jax._src.pallas.mosaic import tpu_info
         make = getattr(tpu_info, "_get_tpu_info_impl", None)
         registry = getattr(tpu_info, "registry", None)
         if make is None or registry is None:
