@@ -386,6 +386,23 @@ class Emitter:
         outs += [f"_xc_{d}" for d in self.p.shuffles]
         return ins, outs
 
+    def kernel_function(self, doc: str, refs: str = "refs") -> None:
+        """The nested ``_kernel``: refs, then by-value parameters; the lane prelude; the body."""
+        p = self.p
+        ins, out_refs = self.refs()
+        self.put(1, "")
+        scalars = [f"{ident(q.name)}={ident(q.name)}" for q in p.params if q.kind == "scalar"]
+        self.put(1, f"def _kernel({', '.join(ins + out_refs + scalars)}):  # {refs}, then by-value parameters")
+        self.put(2, f'"""{doc}"""')
+        self.prelude()
+        for q in p.params:
+            if q.kind == "scalar":
+                self.put(2, f"{ident(q.name)} = jnp.asarray({ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
+        self.defined = {q.name for q in p.params} | {"act"}
+        self.top = 2
+        self.body(p.body, 2)
+        self.put(1, "")
+
     def lanes(self) -> None:
         """The lane vector's thread and block indices, and the lanes of real threads."""
         self.put(2, "_lane = lax.broadcasted_iota(jnp.int32, _SHAPE, 0)")
@@ -435,19 +452,7 @@ class Emitter:
             outs.append(f"jax.ShapeDtypeStruct((_programs * _size_{sh.name},), {JNP[sh.dtype]})")
         for d in p.shuffles:
             outs.append(f"jax.ShapeDtypeStruct((_programs * _L,), {JNP[d]})")
-        ins, out_refs = self.refs()
-        self.put(1, "")
-        scalars = [f"{ident(q.name)}={ident(q.name)}" for q in p.params if q.kind == "scalar"]
-        self.put(1, f"def _kernel({', '.join(ins + out_refs + scalars)}):  # refs, then by-value parameters")
-        self.put(2, f'"""One program per CUDA block ({self.source_name}:{p.line}), one lane per thread."""')
-        self.prelude()
-        for q in p.params:
-            if q.kind == "scalar":
-                self.put(2, f"{ident(q.name)} = jnp.asarray({ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
-        self.defined = {q.name for q in p.params} | {"act"}
-        self.top = 2
-        self.body(p.body, 2)
-        self.put(1, "")
+        self.kernel_function(f"One program per CUDA block ({self.source_name}:{p.line}), one lane per thread.")
         aliases = {k: j for j, k in enumerate(k for k, q in enumerate(ptrs) if q.name in self.written)}
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_gx, _gy, _gz), out_shape=[{', '.join(outs)}],")
         self.put(1, f"                          input_output_aliases={aliases!r}, interpret=INTERPRET,")

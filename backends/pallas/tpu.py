@@ -166,19 +166,7 @@ class TpuEmitter(Emitter):
         written = [q for q in ptrs if q.name in self.written]
         outs = [f"jax.ShapeDtypeStruct((_total // 128, 128), _arrays[{ptrs.index(q)}].dtype)" for q in written]
         self.put(1, "_block = pl.BlockSpec((_TILE // 128, 128), lambda i: (i, 0))")
-        ins, out_refs = self.refs()
-        self.put(1, "")
-        scalars = [f"{ident(q.name)}={ident(q.name)}" for q in p.params if q.kind == "scalar"]
-        self.put(1, f"def _kernel({', '.join(ins + out_refs + scalars)}):  # refs, then by-value parameters")
-        self.put(2, f'"""1024 consecutive threads of CUDA kernel {p.kernel} ({self.source_name}:{p.line})."""')
-        self.prelude()
-        for q in p.params:
-            if q.kind == "scalar":
-                self.put(2, f"{ident(q.name)} = jnp.asarray({ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
-        self.defined = {q.name for q in p.params} | {"act"}
-        self.top = 2
-        self.body(p.body, 2)
-        self.put(1, "")
+        self.kernel_function(f"1024 consecutive threads of CUDA kernel {p.kernel} ({self.source_name}:{p.line}).")
         aliases = {ptrs.index(q): j for j, q in enumerate(written)}
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_total // _TILE,), out_shape=[{', '.join(outs)}],")
         self.put(1, f"                          in_specs=[_block] * {len(ptrs)}, out_specs=[_block] * {len(written)},")
@@ -580,20 +568,8 @@ class TpuBlockEmitter(Emitter):
             scratch.append(f"pltpu.VMEM((_chunked(_size_{sh.name}),), {JNP[sh.dtype]})")
         scratch_bytes = " + ".join(f"_chunked(_size_{sh.name}) * {SIZE[sh.dtype]}" for sh in p.shared) or "0"
         self.put(1, f"_fits_vmem({p.kernel!r}, _arrays, {written!r}, {scratch_bytes}, _L)")
-        ins, out_refs = self.refs()
-        self.put(1, "")
-        scalars = [f"{ident(q.name)}={ident(q.name)}" for q in p.params if q.kind == "scalar"]
-        self.put(1, f"def _kernel({', '.join(ins + out_refs + scalars)}):  # refs, scratch, then by-value parameters")
-        self.put(2, f'"""CUDA block (blockIdx.x, .y, .z) = program_id(0, 1, 2) of {p.kernel} '
-                 f'({self.source_name}:{p.line}), one lane per thread."""')
-        self.prelude()
-        for q in p.params:
-            if q.kind == "scalar":
-                self.put(2, f"{ident(q.name)} = jnp.asarray({ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
-        self.defined = {q.name for q in p.params} | {"act"}
-        self.top = 2
-        self.body(p.body, 2)
-        self.put(1, "")
+        self.kernel_function(f"CUDA block (blockIdx.x, .y, .z) = program_id(0, 1, 2) of {p.kernel} "
+                             f"({self.source_name}:{p.line}), one lane per thread.", refs="refs, scratch")
         aliases = {k: j for j, k in enumerate(written)}
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_gx, _gy, _gz), out_shape=[{', '.join(outs)}],")
         self.put(1, f"                          in_specs=[_whole(a) for a in _arrays], "
