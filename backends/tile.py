@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
+import re
+
 from porter.diagnostics import make
 from porter.frontends.ir_frontend import build_ir
 from porter.passes.tile import lower_module
@@ -21,3 +24,18 @@ def lower_for_tile_backend(name: str, source: SourceFile, options, **lowering) -
     programs, refused = lower_module(module, source.text, tuple(options.instantiate), **lowering)
     result.diagnostics += refused
     return result, programs
+
+
+def python_name(name: str, reserved: set[str], builtins: dict[str, str] | None = None) -> str:
+    """A block-program name as a Python identifier in emitted code: the block program's own names
+    (``act``, ``ltid``) as ``builtins`` spells them; keywords, the target's ``reserved`` names and
+    names starting with ``_`` (porter's own) get a trailing ``_``."""
+    if builtins and name in builtins:
+        return builtins[name]
+    name = re.sub(r"\W", "_", name)
+    return name + "_" if keyword.iskeyword(name) or name in reserved or name.startswith("_") else name
+
+
+def symbol(kernel: str) -> str:
+    """A kernel's name as a Python identifier: ``reduce_sum<256>`` -> ``reduce_sum_256``."""
+    return re.sub(r"\W+", "_", kernel).strip("_")

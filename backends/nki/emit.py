@@ -32,10 +32,9 @@ the backend turns it into a diagnostic and leaves the kernel out of the module.
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
 
+from porter.backends.tile import python_name, symbol
 from porter.backends.nki.prelude import PRELUDE
 from porter.backends.nki.tables import (ACTIVATION, ALU, BITS, BITVEC, COMPARE, FLOATS, INTS, MATH_ALU, NL,
                                         REDUCE, STATIC_BIN, STATIC_CMP, STATIC_MATH, UNIFORM_MATH)
@@ -55,12 +54,7 @@ class Unsupported(Exception):
 
 
 def ident(name: str) -> str:
-    name = re.sub(r"\W", "_", name)
-    return name + "_" if keyword.iskeyword(name) or name in RESERVED or name.startswith("_") else name
-
-
-def symbol(kernel: str) -> str:
-    return re.sub(r"\W+", "_", kernel).strip("_")
+    return python_name(name, RESERVED)
 
 
 def _children(v: V):

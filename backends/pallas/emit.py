@@ -20,10 +20,9 @@ over the variables the body assigns.
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
 
+from porter.backends.tile import python_name, symbol
 from porter.backends.pallas.tables import JNP, MATH, SIZE
 
 from porter.passes.tile.program import BlockProgram, S, V
@@ -42,14 +41,7 @@ class PortError(Exception):
 
 
 def ident(name: str) -> str:
-    if name in BUILTIN_NAMES:
-        return BUILTIN_NAMES[name]
-    name = re.sub(r"\W", "_", name)
-    return name + "_" if keyword.iskeyword(name) or name in RESERVED or name.startswith("_") else name
-
-
-def symbol(kernel: str) -> str:
-    return re.sub(r"\W+", "_", kernel).strip("_")
+    return python_name(name, RESERVED, BUILTIN_NAMES)
 
 
 def lanes_of(dtype: str) -> int:

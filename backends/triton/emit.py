@@ -11,10 +11,9 @@ tensors the launcher allocates; ``tl.debug_barrier()`` separates phases.
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
 
+from porter.backends.tile import python_name, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
 from porter.passes.tile.program import BlockProgram, S, V
@@ -29,14 +28,7 @@ BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
 
 
 def ident(name: str) -> str:
-    if name in BUILTIN_NAMES:
-        return BUILTIN_NAMES[name]
-    name = re.sub(r"\W", "_", name)
-    return name + "_" if keyword.iskeyword(name) or name in RESERVED or name.startswith("_") else name
-
-
-def symbol(kernel: str) -> str:
-    return re.sub(r"\W+", "_", kernel).strip("_")
+    return python_name(name, RESERVED, BUILTIN_NAMES)
 
 
 def _constant(v: V) -> bool:
