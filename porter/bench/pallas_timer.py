@@ -16,6 +16,7 @@ synchronization (both measured by :func:`dispatch_floor_ms` and reported, not su
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -65,6 +66,7 @@ def from_jax(array, like: np.ndarray) -> np.ndarray:
     return np.asarray(array).view(like.dtype).reshape(like.shape).copy()
 
 
+@functools.cache  # once per bench run: it belongs to the process, not to a kernel
 def dispatch_floor_ms(runs: int = 200) -> float:
     """Median host time of a synchronized call of a trivial jitted function: what the clock adds."""
     jax = _jax()

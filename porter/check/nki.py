@@ -19,7 +19,7 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
-from porter.check.workers import call_worker
+from porter.check.workers import call_worker, describe_error
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
@@ -132,7 +132,7 @@ def _run_worker(job: dict) -> dict:
             np.savez(case["out"], **outputs)
             out[case["name"]] = {}
         except Exception as error:  # noqa: BLE001 -- reported as the case's failure
-            out[case["name"]] = {"error": f"{type(error).__name__}: {str(error)[-600:]}"}
+            out[case["name"]] = {"error": describe_error(error, tail=600)}
     return out
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
-from porter.check.workers import call_worker, first_error, load_module
+from porter.check.workers import call_worker, describe_error, first_error, load_module
 from porter.check.records import FAIL, PASS, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
@@ -177,19 +177,8 @@ def _run_worker(job: dict) -> dict:
                 if races:
                     out[case["name"]] = {"error": f"the TPU interpreter saw races: {races}"}
         except Exception as error:  # noqa: BLE001 -- reported as the case's failure
-            out[case["name"]] = {"error": _describe(error, tail=600)}
+            out[case["name"]] = {"error": describe_error(error, tail=600)}
     return out
-
-
-def _describe(error: Exception, head: int | None = None, tail: int | None = None) -> str:
-    """`Type: message`, cut to ``head`` or ``tail`` characters; with PORTER_CHECK_TRACEBACK=1 set, the
-    whole message and the traceback (for finding out why a lowering fails inside jax)."""
-    text = str(error)
-    if os.environ.get("PORTER_CHECK_TRACEBACK") == "1":
-        import traceback
-        return f"{type(error).__name__}: {text}\n{traceback.format_exc()}"
-    text = text[:head] if head else text[-tail:] if tail else text
-    return f"{type(error).__name__}: {text}"
 
 
 def _races() -> str:
@@ -261,7 +250,7 @@ def _lower_worker(job: dict) -> dict:
             text = str(error)
             if "no compatibility guarantees" in text:
                 continue
-            return {"lower": (FAIL, f"{kernel}: {_describe(error, head=400)}")}
+            return {"lower": (FAIL, f"{kernel}: {describe_error(error, head=400)}")}
     return {"lower": (PASS, f"lowers for {platform}")}
 
 

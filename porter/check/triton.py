@@ -23,7 +23,7 @@ import numpy as np
 import porter
 from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
-from porter.check.workers import call_worker, first_error, load_module
+from porter.check.workers import call_worker, describe_error, first_error, load_module
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
@@ -134,7 +134,7 @@ def _gate_worker(job: dict) -> dict:
                 triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target),
                                options={"num_warps": warps})
             except Exception as error:  # noqa: BLE001 -- any compiler failure is the check's result
-                status, why = FAIL, f"{kernel}: {type(error).__name__}: {str(error)[-400:]}"
+                status, why = FAIL, f"{kernel}: {describe_error(error, tail=400)}"
                 break
         out[label] = (status, why)
     return out
@@ -178,7 +178,7 @@ def _run_worker(job: dict) -> dict:
             np.savez(case["out"], **outputs)
             out[case["name"]] = {"label": label}
         except Exception as error:  # noqa: BLE001 -- reported as the case's failure
-            out[case["name"]] = {"error": f"{type(error).__name__}: {str(error)[-600:]}"}
+            out[case["name"]] = {"error": describe_error(error, tail=600)}
     return out
 
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 RUN_TIMEOUT_S = 600
@@ -50,3 +51,13 @@ def load_module(path: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def describe_error(error: Exception, head: int | None = None, tail: int | None = None) -> str:
+    """`Type: message`, cut to ``head`` or ``tail`` characters; with PORTER_CHECK_TRACEBACK=1 set, the
+    whole message and the traceback (for finding out why a lowering fails inside jax)."""
+    text = str(error)
+    if os.environ.get("PORTER_CHECK_TRACEBACK") == "1":
+        return f"{type(error).__name__}: {text}\n{traceback.format_exc()}"
+    text = text[:head] if head else text[-tail:] if tail else text
+    return f"{type(error).__name__}: {text}"
