@@ -428,16 +428,7 @@ def _values(v):
 
 def uses_segments(program: BlockProgram) -> bool:
     """Whether ``program`` has a per-warp ``reduce`` (it needs the WARP constexpr and helpers)."""
-    def stmts(body):
-        for s in body:
-            for a in s.args:
-                for v in _values(a):
-                    if v.op == "reduce" and v.args[3]:
-                        return True
-            if stmts(s.body) or stmts(s.orelse):
-                return True
-        return False
-    return stmts(program.body)
+    return any(v.op == "reduce" and v.args[3] for s in _walk_stmts(program.body) for a in s.args for v in _values(a))
 
 
 def _walk_stmts(body):
