@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SAXPY_CU = """\
-__global__ void saxpy(int n, float a, const float* __restrict__ x, float* y) {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) y[i] = a * x[i] + y[i];
-}
-"""
+from tests.golden.conftest import SAXPY_CU, SAXPY_TOML  # the same spec as the golden tests
 
 # The same kernel, made slower on purpose: every thread spins for a while first.
 SAXPY_SPIN_CU = """\
@@ -23,34 +18,6 @@ __global__ void saxpy(int n, float a, const float* __restrict__ x, float* y) {
     while (clock64() - start < 200000) { }
     if (i < n) y[i] = a * x[i] + y[i];
 }
-"""
-
-SAXPY_TOML = """\
-description = "y = a*x + y"
-category = "elementwise"
-
-[buffers]
-x = { dtype = "float32", shape = "n", role = "in", init = "normal" }
-y = { dtype = "float32", shape = "n", role = "inout", init = "uniform", low = -2.0, high = 2.0 }
-
-[scalars]
-n = "n"
-a = 2.5
-
-[[launch]]
-kernel = "saxpy"
-grid = "cdiv(n, 256)"
-block = 256
-args = ["n", "a", "x", "y"]
-
-[[case]]
-name = "n4096"
-sizes = { n = 4096 }
-
-[[case]]
-name = "n1000"
-sizes = { n = 1000 }
-seed = 1
 """
 
 COPY_CU = """\
