@@ -525,9 +525,11 @@ def _ld(ref, i, mask, shape):
     if mask is None and i.ndim == 0:
         return ref[i]
     mask = jnp.broadcast_to(True if mask is None else mask, shape)
-    i = jnp.where(mask, jnp.broadcast_to(i, shape), 0)
+    i = jnp.broadcast_to(i, shape)
     if INTERPRET is not False:
-        return jnp.where(mask, ref[...][i], jnp.zeros((), ref.dtype))
+        return jnp.where(mask, ref[...][jnp.where(mask, i, 0)], jnp.zeros((), ref.dtype))
+    # lanes off the mask read nothing, so the index stays as computed: Triton then sees the
+    # contiguous runs (program_id * n + iota) and loads them as vectors
     return plt.load(ref.at[i], mask=mask, other=0)
 
 
@@ -539,7 +541,7 @@ def _st(ref, i, v, mask, shape):
         everything = ref[...]
         ref[...] = everything.at[jnp.where(mask, i, everything.shape[0])].set(v, mode="drop")
         return
-    plt.store(ref.at[jnp.where(mask, i, 0)], v, mask=mask)
+    plt.store(ref.at[i], v, mask=mask)  # unclamped index, as in _ld
 
 
 _COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum, "xchg": lambda o, v, c: v,

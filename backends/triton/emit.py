@@ -5,8 +5,9 @@ each kernel name as launches write it ("saxpy", "reduce_sum<256>") to a launcher
 ``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0)`` taking the CUDA parameters
 in order (torch tensors for pointers, numbers for scalars) and writing results in place;
 ``GATE`` maps the same names to ``(jit_fn, signature(block, shared_bytes) -> (sig, constexprs))``
-for the static compile gate. Shared memory and warp exchanges live in per-program scratch
-tensors the launcher allocates; ``tl.debug_barrier()`` separates phases.
+for the static compile gate. Shared memory lives in per-program scratch tensors the launcher
+allocates, with ``tl.debug_barrier()`` between phases; warp shuffles are register gathers
+(``tl.gather``) over the block's lanes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from porter.backends.tile import python_name, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
+from porter.passes.tile import prefetch
 from porter.passes.tile.program import BlockProgram, S, V
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
@@ -45,6 +47,12 @@ class _Emitter:
         self.unroll = unroll
         self.loops = 0  # counters of counted loops
         self.lines: list[str] = []
+        # prefetched loads of unrolled loops: (copy, id(load)) -> the variable holding its value,
+        # and the renaming of variables while the prefetch code computes a later copy's addresses
+        self.copy: int | None = None
+        self.prefetches = 0
+        self.prefetched: dict[tuple[int, int], str] = {}
+        self.renamed: dict[str, str] = {}
 
     # ----------------------------------------------------------------------------- values
     def const(self, v: V) -> str:
@@ -97,8 +105,11 @@ class _Emitter:
         if m is None:
             return None
         if isinstance(m, str):
-            return ident(m)
+            return self.var(m)
         return self.ex(m)
+
+    def var(self, name: str) -> str:
+        return self.renamed.get(name) or ident(name)
 
     def ptr(self, base: V, index: V, vector: bool) -> str:
         text = f"{self.ex(base)} + {self.ex(index)}"
@@ -111,7 +122,9 @@ class _Emitter:
         match v.op:
             case "const":
                 return self.const(v)
-            case "var" | "param":
+            case "var":
+                return self.var(a[0])
+            case "param":
                 return ident(a[0])
             case "tid" | "bid" | "bdim" | "gdim":
                 return f"_{v.op}_{a[0]}"
@@ -152,6 +165,8 @@ class _Emitter:
                 return MATH[op].format(*(self.typed(x) for x in a[1:]))
             case "load":
                 _, base, index, m = a
+                if (self.copy, id(v)) in self.prefetched:
+                    return self.prefetched[(self.copy, id(v))]
                 if m is None:
                     return f"tl.load({self.ptr(base, index, False)})"
                 return f"tl.load({self.ptr(base, index, True)}, mask={self.mask(m)}, other=0)"
@@ -169,7 +184,7 @@ class _Emitter:
                     "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
                     "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
                 }[kind]
-                return f"_exchange(_sh_{value.dtype}, {self.vec(value)}, {src}, {ok}, _ltid, _valid)"
+                return f"_shuffle({self.vec(value)}, {src}, {ok}, BDX, BDY, BDZ, BX, BY)"
             case "count":
                 return f"tl.sum(({self.vec(a[0])} & {self.mask(a[1])}).to(tl.int32), axis=0)"
             case "reduce":
@@ -195,21 +210,8 @@ class _Emitter:
         a = s.args
         at = f"  # line {s.line}" if s.line else ""
         match s.kind:
-            case "let":
-                value = a[1]
-                text = self.ex(value)
-                if value.op == "const" and not value.vec:
-                    # typed, so that a loop that updates it keeps one type
-                    text = f"tl.full([], {value.args[0]!r}, {TL[value.dtype]})"
-                    if isinstance(value.args[0], float) and not math.isfinite(value.args[0]):
-                        text = self.const(value)
-                self.put(indent, f"{ident(a[0])} = {text}{at}")
-            case "set":
-                name, value, m = a
-                text = self.ex(value)
-                if m is not None:
-                    text = f"tl.where({self.mask(m)}, {text}, {ident(name)})"
-                self.put(indent, f"{ident(name)} = {text}{at}")
+            case "let" | "set":
+                self.put(indent, f"{ident(a[0])} = {self.assigned(s)}{at}")
             case "store":
                 space, base, index, value, m = a
                 self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={self.mask(m)}){at}")
@@ -267,8 +269,50 @@ class _Emitter:
             self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
-        for _ in range(copies):
+        plan = prefetch.plan(body) if copies > 1 else None
+        if plan is not None:
+            self.prefetch(indent + 1, plan, copies)
+        for k in range(copies):
+            self.copy = k
             self.body(body, indent + 1)
+        self.copy = None
+
+    def assigned(self, s: S) -> str:
+        """The right-hand side of a ``let`` or ``set``."""
+        a = s.args
+        value = a[1]
+        text = self.ex(value)
+        if s.kind == "let" and value.op == "const" and not value.vec:
+            # typed, so that a loop that updates it keeps one type
+            text = f"tl.full([], {value.args[0]!r}, {TL[value.dtype]})"
+            if isinstance(value.args[0], float) and not math.isfinite(value.args[0]):
+                text = self.const(value)
+        if s.kind == "set" and a[2] is not None:
+            text = f"tl.where({self.mask(a[2])}, {text}, {self.var(a[0])})"
+        return text
+
+    def prefetch(self, indent: int, plan: prefetch.Plan, copies: int) -> None:
+        """Every copy's hoistable loads, issued before any copy runs (see :mod:`prefetch`): the
+        pure statements run again under new names to give each copy's addresses and masks."""
+        self.put(indent, f"# the {copies} copies' loads first, so that they are in flight together")
+        last = max(i for i, (_, loads, _) in enumerate(plan.steps) if loads)
+        self.prefetches += 1
+        tag = self.prefetches
+        for k in range(copies):
+            self.copy = k
+            for i, (s, loads, pure) in enumerate(plan.steps):
+                if k == copies - 1 and i > last:
+                    break
+                for load in loads:
+                    name = f"_ld{tag}_{k}_{len(self.prefetched)}"
+                    self.put(indent, f"{name} = {self.ex(load)}")
+                    self.prefetched[(k, id(load))] = name
+                if pure:
+                    target = s.args[0]
+                    text = self.ex(s.args[1]) if s.kind == "where" else self.assigned(s)
+                    self.renamed[target] = f"_p{tag}_{k}_{ident(target)}"
+                    self.put(indent, f"{self.renamed[target]} = {text}")
+        self.renamed = {}
 
     # ------------------------------------------------------------------------------- kernel
     def kernel(self) -> str:
@@ -277,7 +321,7 @@ class _Emitter:
         self.shared_names = {sh.name for sh in p.shared}
         scalars = [q for q in p.params if q.kind == "scalar"]
         args = [ident(q.name) for q in p.params]
-        args += [f"_sm_{sh.name}" for sh in p.shared] + [f"_sh_{d}" for d in p.shuffles]
+        args += [f"_sm_{sh.name}" for sh in p.shared]
         args += [f"_size_{sh.name}" for sh in p.shared]
         # the CUDA block's dimensions are compile-time constants (one compiled kernel per block
         # shape, as a CUDA template would be): masks and lane-exchange choices fold away
@@ -306,8 +350,6 @@ class _Emitter:
         self.put(1, "_pid = _bid_x.to(tl.int64) + _bid_y.to(tl.int64) * _gdim_x + _bid_z.to(tl.int64) * _gdim_x * _gdim_y")
         for sh in p.shared:
             self.put(1, f"{ident(sh.name)} = _sm_{sh.name} + _pid * _size_{sh.name}  # __shared__ {sh.name}: block-local")
-        for d in p.shuffles:
-            self.put(1, f"_sh_{d} = _sh_{d} + _pid * LANES  # lane exchange (warp shuffles)")
         for q in scalars:
             conv = f"tl.full([], {ident(q.name)}, {TL['i32' if q.dtype == 'bool' else q.dtype]})"
             conv = f"({conv} != 0)" if q.dtype == "bool" else conv
@@ -331,9 +373,6 @@ class _Emitter:
             lines.append(f"    _size_{sh.name} = {size}")
             lines.append(f"    _sm_{sh.name} = torch.empty(_programs * _size_{sh.name}, dtype={TORCH[sh.dtype]}, device=_dev)")
             extra.append(f"_sm_{sh.name}")
-        for d in p.shuffles:
-            lines.append(f"    _sh_{d} = torch.empty(_programs * _BX * _BY * _BZ, dtype={TORCH[d]}, device=_dev)")
-            extra.append(f"_sh_{d}")
         sizes = [f"_size_{sh.name}" for sh in p.shared]
         call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
@@ -345,7 +384,6 @@ class _Emitter:
                {"f32": "fp32", "f16": "fp32", "bf16": "fp32"}.get(q.dtype, "i64" if q.dtype in ("i64", "u64") else "i32")
                for q in p.params}
         sig.update({f"_sm_{sh.name}": "*" + SIG[sh.dtype] for sh in p.shared})
-        sig.update({f"_sh_{d}": "*" + SIG[d] for d in p.shuffles})
         sig.update({f"_size_{sh.name}": "i32" for sh in p.shared})
         lines.append(f"def {sym}_signature(block=(1, 1, 1), shared_bytes=0):")
         lines.append('    """(signature, constexprs) of the jit kernel for the static compile gate."""')

@@ -11,8 +11,9 @@ class TritonOptions:
     instantiate: tuple[str, ...] = ()
     #: block-level tree and warp-shuffle reductions as tl.sum/tl.max/tl.min (else emulated lane by lane)
     raise_reductions: bool = True
-    #: copies of an innermost counted masked loop's body per iteration (1: none), so a thread has
-    #: several independent loads in flight; the copies past a lane's trip count are masked off
+    #: copies of an innermost counted masked loop's body per iteration (1: none); the copies past a
+    #: lane's trip count are masked off, and when the body writes no memory every copy's loads are
+    #: issued first (porter.passes.tile.prefetch), so a thread has several loads in flight
     unroll: int = 4
 
     def __post_init__(self):

@@ -83,13 +83,12 @@ def _round(x):
 
 
 @triton.jit
-def _exchange(buf, value, src, ok, ltid, valid):
-    # a warp shuffle: every lane publishes its value, then reads its source lane's (CUDA lane
-    # numbering: linear thread index; warps of 32)
-    tl.debug_barrier()
-    tl.store(buf + ltid, value, mask=valid)
-    tl.debug_barrier()
-    got = tl.load(buf + src, mask=valid & ok, other=0)
-    tl.debug_barrier()
-    return tl.where(ok, got, value)
+def _shuffle(value, src, ok, BDX: tl.constexpr, BDY: tl.constexpr, BDZ: tl.constexpr, BX: tl.constexpr,
+             BY: tl.constexpr):
+    # a warp shuffle as a register gather: each lane reads the value of the lane whose CUDA linear
+    # thread index is `src` (warps of 32); lanes without a source in the block keep their own
+    ok = ok & (src >= 0) & (src < BDX * BDY * BDZ)
+    s = tl.where(ok, src, 0)
+    lane = s % BDX + ((s // BDX) % BDY) * BX + (s // (BDX * BDY)) * (BX * BY)
+    return tl.where(ok, tl.gather(value, lane, 0), value)
 '''

@@ -8,17 +8,26 @@ place (``input_output_aliases``) really does so instead of XLA copying it first.
 
 Protocol, as the other timers' except for the clock: fresh copies of the rotated input sets made
 before every run, an L2 flush (a write of 4x the L2 size) finished before every run, warm-up, then
-per run ``block_until_ready`` before and after the call, timed with the host's monotonic clock.
-jax has no device events and runs on its own streams, so a torch event would not bracket its work;
-the host clock therefore includes jax's dispatch of the jitted call and the wake-up from the final
-synchronization (both measured by :func:`dispatch_floor_ms` and reported, not subtracted).
+per run ``block_until_ready`` before and after the call.
+
+The clock. jax has no device events and runs on its own streams, so a torch event would not
+bracket its work. On the GPU the timer therefore reads the device's own record of the work: the
+timed runs go under ``torch.profiler`` (CUPTI, which sees every kernel the process launches, jax's
+included), each run inside a named range, and a run's time is the span from the start of its
+first device operation (kernel, copy, memset) to the end of its last, as CUDA events around a
+launch sequence measure it less the few microseconds between the event and the first launch. The
+host clock around the synchronized call (jax's dispatch included) is kept in each case's detail.
+Without a GPU (the interpreted port in the tests) only the host clock exists: ``clock="host"``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -115,15 +124,47 @@ class PallasTimer:
         out = []
         for job in jobs:
             try:
-                timing = time_jax_case(spec, module.KERNELS, job, settings)
-                timing.detail = "; ".join(d for d in (timing.detail, f"host-clocked: dispatch floor {floor * 1e3:.1f} us") if d)
+                timing = time_jax_case(spec, module.KERNELS, job, settings, clock="device")
+                timing.detail = "; ".join(d for d in (timing.detail, f"jax dispatch floor {floor * 1e3:.1f} us") if d)
                 out.append(timing)
             except Exception as error:  # noqa: BLE001
                 out.append(Timing(FAILED, f"{type(error).__name__}: {str(error)[-800:]}"))
         return out
 
 
-def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Settings) -> Timing:
+#: device activity a run's span covers (categories of torch.profiler's Chrome trace)
+DEVICE_CATEGORIES = frozenset({"kernel", "gpu_memcpy", "gpu_memset"})
+RUN_LABEL = "porter-pallas-run-"
+
+
+def run_spans_ms(events: list[dict], runs: int) -> list[float]:
+    """Per timed run, the span of its device work in ms, from a Chrome trace's events: the device
+    operations that start inside the host range ``RUN_LABEL + str(k)`` belong to run k (the range
+    closes only after the run's outputs are ready, and everything before it finished before it
+    opened). Raises when a run has no device work: the profiler did not see jax's kernels."""
+    ranges = {}
+    for e in events:
+        name = str(e.get("name", ""))
+        if e.get("cat") == "user_annotation" and name.startswith(RUN_LABEL):
+            ranges[int(name[len(RUN_LABEL):])] = (float(e["ts"]), float(e["ts"]) + float(e.get("dur", 0)))
+    device = sorted((float(e["ts"]), float(e["ts"]) + float(e.get("dur", 0)))
+                    for e in events if e.get("cat") in DEVICE_CATEGORIES)
+    spans = []
+    for k in range(runs):
+        if k not in ranges:
+            raise RuntimeError(f"the profiler recorded no range for timed run {k}")
+        lo, hi = ranges[k]
+        inside = [(a, b) for a, b in device if lo <= a <= hi]
+        if not inside:
+            raise RuntimeError(f"the profiler saw no device work in timed run {k}: CUPTI does not see jax's "
+                               "kernels here, so the run cannot be timed on the device clock")
+        spans.append((max(b for _, b in inside) - inside[0][0]) / 1e3)  # trace times are in us
+    return spans
+
+
+def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Settings, clock: str = "device") -> Timing:
+    """Time one case; ``clock`` is "device" (the span of each run's device work, through
+    torch.profiler; needs a GPU) or "host" (the host clock around the synchronized call)."""
     jax = _jax()
     import jax.numpy as jnp
 
@@ -148,19 +189,52 @@ def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Setti
     flush = jax.jit(lambda x: x + jnp.int8(1), donate_argnums=0)
     dirt = jax.block_until_ready(jnp.zeros(max(4 * l2, FLUSH_MIN_BYTES), jnp.int8))
     copies = len(job.inputs)
-    outputs = None
-    times = []
-    for r in range(settings.warmup + settings.runs):
-        fresh = [jnp.array(a, copy=True) for a in pristine[r % copies]]
-        dirt = flush(dirt)
-        jax.block_until_ready((fresh, dirt))
-        start = time.perf_counter()
-        result = jax.block_until_ready(run(*fresh))
-        elapsed = (time.perf_counter() - start) * 1e3
-        if r == 0:
-            outputs = {b.name: from_jax(result[k], job.inputs[0][b.name]) for k, b in enumerate(buffers)}
-        if r >= settings.warmup:
-            times.append(elapsed)
-    correct, detail = judge(spec, job, outputs)
-    return Timing(OK, detail, times, correct, outputs)
+    state = {"dirt": dirt, "outputs": None}
 
+    def one_run(r: int, label: str | None = None) -> float:
+        fresh = [jnp.array(a, copy=True) for a in pristine[r % copies]]
+        state["dirt"] = flush(state["dirt"])
+        jax.block_until_ready((fresh, state["dirt"]))
+        with _host_range(label):
+            start = time.perf_counter()
+            result = jax.block_until_ready(run(*fresh))
+            elapsed = (time.perf_counter() - start) * 1e3
+        if r == 0:
+            state["outputs"] = {b.name: from_jax(result[k], job.inputs[0][b.name]) for k, b in enumerate(buffers)}
+        return elapsed
+
+    for r in range(settings.warmup):
+        one_run(r)
+    if clock == "host":
+        times = [one_run(settings.warmup + k) for k in range(settings.runs)]
+        detail = "host-clocked"
+    elif clock == "device":
+        host, times = _device_clocked(lambda k: one_run(settings.warmup + k, f"{RUN_LABEL}{k}"), settings.runs)
+        detail = f"device-clocked (CUPTI); host clock median {float(np.median(host)) * 1e3:.1f} us"
+    else:
+        raise ValueError(f"unknown clock {clock!r}: 'device' or 'host'")
+    correct, verdict = judge(spec, job, state["outputs"])
+    return Timing(OK, "; ".join(d for d in (verdict, detail) if d), times, correct, state["outputs"])
+
+
+def _host_range(label: str | None):
+    import contextlib
+
+    if label is None:
+        return contextlib.nullcontext()
+    from torch.profiler import record_function
+
+    return record_function(label)
+
+
+def _device_clocked(timed_run, runs: int) -> tuple[list[float], list[float]]:
+    """(host ms, device ms) of ``runs`` calls of ``timed_run(k)`` under torch.profiler."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        host = [timed_run(k) for k in range(runs)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "trace.json"
+        prof.export_chrome_trace(str(path))
+        events = json.loads(path.read_text()).get("traceEvents", [])
+    return host, run_spans_ms(events, runs)

@@ -56,7 +56,9 @@ def counted(loop: N.Stmt) -> CountedLoop | None:
     written = _written(loop.body) | {var.name}
     if _leaves_early(loop.body):
         return None
-    if var.name in _written(loop.body) or not _invariant(bound, written) or not _invariant(step, written):
+    reads = not _writes_memory(loop.body)
+    if var.name in _written(loop.body) or not _invariant(bound, written, reads) or \
+            not _invariant(step, written, reads):
         return None
     start = _literal_start(loop, var.name)
     if start is not None and start.value < 0 and T.is_unsigned(var.type):
@@ -150,11 +152,25 @@ def _written(body: N.Node) -> set[str]:
     return names
 
 
-def _invariant(e: N.Expr, written: set[str]) -> bool:
-    """No memory reads, calls or side effects, and no variable the loop changes."""
+def _writes_memory(body: N.Node) -> bool:
+    """Whether a loop body may write memory: a store, an atomic or memory intrinsic, or a call
+    (a device function may store)."""
+    for n in walk(body):
+        if isinstance(n, (N.Store, N.Call)):
+            return True
+        if isinstance(n, N.Intrinsic) and n.group in ("atomic", "memory"):
+            return True
+    return False
+
+
+def _invariant(e: N.Expr, written: set[str], reads: bool = False) -> bool:
+    """No calls or side effects and no variable the loop changes; memory reads only with ``reads``
+    (the body writes no memory, so a bound such as ``row_ptr[row + 1]`` reads the same each time,
+    as a C compiler assumes when it hoists it)."""
+    allowed = (N.Var, N.Const, N.Builtin, N.Binary, N.Unary, N.Cast) + ((N.Load,) if reads else ())
     for n in walk(e):
         if isinstance(n, N.Var) and n.name in written:
             return False
-        if not isinstance(n, (N.Var, N.Const, N.Builtin, N.Binary, N.Unary, N.Cast)):
+        if not isinstance(n, allowed):
             return False
     return True

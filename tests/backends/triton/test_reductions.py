@@ -31,13 +31,13 @@ def test_tree_max_uses_minus_infinity_as_identity():
 def test_warp_reduction_is_segmented_and_has_no_exchange_buffer():
     code = translate(RAISED, "warp_reduce")
     assert "_segment_add(tl.where(" in code and "WARP: tl.constexpr" in code
-    assert "_exchange(" not in code.split("def warp_reduce_kernel")[1]
+    assert "_shuffle(" not in code.split("def warp_reduce_kernel")[1]
     assert "WARP=min(32, _BX * _BY * _BZ)" in code
 
 
 def test_near_miss_keeps_the_exchange():
     code = translate(NOT_RAISED, "partial_mask")
-    assert "_segment_" not in code.split("def partial_mask_kernel")[1] and "_exchange(_sh_f32" in code
+    assert "_segment_" not in code.split("def partial_mask_kernel")[1] and "_shuffle(" in code
 
 
 SCRIPT = """
