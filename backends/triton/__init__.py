@@ -26,7 +26,8 @@ class TritonBackend:
                                                   raise_reductions=options.raise_reductions)
         if programs is None:
             return result
-        result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll)
+        result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
+                                  prefetch=options.prefetch)
         return result
 
 

@@ -41,10 +41,11 @@ def _constant(v: V) -> bool:
 
 
 class _Emitter:
-    def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1):
+    def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True):
         self.p = program
         self.source_name = source_name
         self.unroll = unroll
+        self.prefetch_loads = prefetch
         self.loops = 0  # counters of counted loops
         self.lines: list[str] = []
         # prefetched loads of unrolled loops: (copy, id(load)) -> the variable holding its value,
@@ -269,7 +270,7 @@ class _Emitter:
             self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
-        plan = prefetch.plan(body) if copies > 1 else None
+        plan = prefetch.plan(body) if copies > 1 and self.prefetch_loads else None
         if plan is not None:
             self.prefetch(indent + 1, plan, copies)
         for k in range(copies):
@@ -491,12 +492,12 @@ def _unrollable(body) -> bool:
     return True
 
 
-def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1) -> str:
+def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True) -> str:
     parts = [PRELUDE.format(source=source_name), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     for program in programs:
-        emitter = _Emitter(program, source_name, unroll)
+        emitter = _Emitter(program, source_name, unroll, prefetch)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)

@@ -12,9 +12,10 @@ class TritonOptions:
     #: block-level tree and warp-shuffle reductions as tl.sum/tl.max/tl.min (else emulated lane by lane)
     raise_reductions: bool = True
     #: copies of an innermost counted masked loop's body per iteration (1: none); the copies past a
-    #: lane's trip count are masked off, and when the body writes no memory every copy's loads are
-    #: issued first (porter.passes.tile.prefetch), so a thread has several loads in flight
+    #: lane's trip count are masked off
     unroll: int = 4
+    #: issue every copy's loads before the copies run (porter.passes.tile.prefetch)
+    prefetch: bool = True
 
     def __post_init__(self):
         if self.unroll < 1:
@@ -22,4 +23,4 @@ class TritonOptions:
 
     def to_json(self) -> dict:
         return {"instantiate": list(self.instantiate), "raise_reductions": self.raise_reductions,
-                "unroll": self.unroll}
+                "unroll": self.unroll, "prefetch": self.prefetch}

@@ -64,7 +64,7 @@ __global__ void uncounted_loops(const int* x, int* out, int n, int step) {
     for (int c = t; c < n; c += 4) { a += x[c]; if (a > 100) break; }
     int m = n;
     for (int c = t; c < m; c += 4) { a += x[c]; m -= 1; }
-    for (int c = t; c < x[0]; c += 4) { a += 1; }
+    for (int c = t; c < x[0]; c += 4) { out[c + 1] = a; }
     out[t] = a;
 }
 """,

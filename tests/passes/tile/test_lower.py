@@ -47,10 +47,20 @@ def test_strided_lane_loop_is_counted():
 
 
 def test_loops_whose_trip_count_is_unknown_on_entry_are_not_counted():
-    # a step of unknown sign, a break, a bound the body changes, a bound read from memory
+    # a step of unknown sign, a break, a bound the body changes, a bound read from memory the
+    # body may write
     text = render(lower("uncounted_loops")[0][0])
     assert text.count("masked loop while any(") == 4
     assert "[trips" not in text
+
+
+def test_a_bound_read_from_memory_counts_when_the_body_writes_none():
+    from tests.passes.tile.test_prefetch import CSR_ROWS
+
+    source = load_source(CSR_ROWS, name="csr_rows.cu")
+    (program,), _ = lower_module(build_ir(source), source.text)
+    text = render(program)
+    assert "[trips select(((cast<i64>(load.global(row_ptr[(row + 1)], act)) - cast<i64>(j)) > 0)" in text
 
 
 def test_refused_construct_names_it_and_its_line():
