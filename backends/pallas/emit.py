@@ -25,7 +25,7 @@ import math
 from porter.backends.tile import python_name, symbol
 from porter.backends.pallas.tables import JNP, MATH, SIZE
 
-from porter.passes.tile.program import BlockProgram, S, V
+from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 
 RESERVED = {"jax", "jnp", "lax", "pl", "plt", "pltpu", "math", "functools", "range", "min", "max", "abs",
             "float", "int", "len", "print", "KERNELS", "INTERPRET", "FLAVOR"}
@@ -60,13 +60,6 @@ def assigned(stmts) -> list[str]:
     return out
 
 
-def walk(stmts):
-    for s in stmts:
-        yield s
-        yield from walk(s.body)
-        yield from walk(s.orelse)
-
-
 def values(v):
     """Every value node under ``v``."""
     if not isinstance(v, V):
@@ -95,7 +88,7 @@ class Emitter:
 
     # ------------------------------------------------------------------------ pointer analysis
     def analyse(self) -> None:
-        for s in walk(self.p.body):
+        for s in walk_statements(self.p.body):
             self.line = s.line
             if s.kind in ("let", "set") and s.args[1].dtype.startswith("*"):
                 ref, _ = self.resolve(s.args[1])
@@ -318,7 +311,7 @@ class Emitter:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
 
     def branch(self, s: S, indent: int, at: str) -> None:
-        returns = any(x.kind == "return" for x in walk(s.body + s.orelse))
+        returns = any(x.kind == "return" for x in walk_statements(s.body + s.orelse))
         carry = self.carried(s.body + s.orelse, self.defined) + (["_act"] if returns else [])
         names = ", ".join(carry)
         tup = f"({names},)" if carry else "()"
@@ -336,7 +329,7 @@ class Emitter:
     counted_loops = True
 
     def while_(self, s: S, indent: int, at: str) -> None:
-        returns = any(x.kind == "return" for x in walk(s.body))
+        returns = any(x.kind == "return" for x in walk_statements(s.body))
         carry = self.carried(s.body, self.defined) + (["_act"] if returns else [])
         if s.kind == "mloop" and ident(s.args[0]) not in carry:
             carry.append(ident(s.args[0]))

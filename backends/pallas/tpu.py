@@ -18,10 +18,10 @@
 
 from __future__ import annotations
 
-from porter.backends.pallas.emit import Emitter, PortError, assigned, ident, lanes_of, symbol, values, walk
+from porter.backends.pallas.emit import Emitter, PortError, assigned, ident, lanes_of, symbol, values
 from porter.backends.pallas.tables import JNP, SIZE
 
-from porter.passes.tile.program import S, V
+from porter.passes.tile.program import S, V, walk_statements
 
 TILE = 1024  # global threads per TPU program: an (8, 128) block
 
@@ -68,9 +68,9 @@ class TpuEmitter(Emitter):
             if q.kind == "ptr" and q.lanes > 1:
                 raise PortError("P0607", f"vector pointer {q.name} ({q.dtype}x{q.lanes} loads are strided)", p.line)
         body_sets = set(assigned(p.body))
-        self.gidvars = {s.args[0] for s in walk(p.body)
+        self.gidvars = {s.args[0] for s in walk_statements(p.body)
                         if s.kind == "let" and s.args[0] not in body_sets and self.is_gid(s.args[1])}
-        for s in walk(p.body):
+        for s in walk_statements(p.body):
             self.check(s)
 
     def check(self, s: S) -> None:
@@ -362,7 +362,7 @@ class TpuBlockEmitter(Emitter):
                 raise PortError("P0608", f"64-bit __shared__ array {sh.name} ({sh.dtype}): TPUs compute in 32 bits",
                                 self.p.line)
         self.narrowed: set[str] = set()  # 64-bit integer variables kept in int32 (see check_index)
-        for s in walk(self.p.body):
+        for s in walk_statements(self.p.body):
             self.line = s.line
             args = s.args
             if s.kind in ("let", "set") and args[1].dtype in _WIDE[:2]:

@@ -18,7 +18,7 @@ from porter.backends.tile import python_name, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
 from porter.passes.tile import prefetch
-from porter.passes.tile.program import BlockProgram, S, V
+from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
             "KERNELS", "GATE",
@@ -467,14 +467,7 @@ def _values(v):
 
 def uses_segments(program: BlockProgram) -> bool:
     """Whether ``program`` has a per-warp ``reduce`` (it needs the WARP constexpr and helpers)."""
-    return any(v.op == "reduce" and v.args[3] for s in _walk_stmts(program.body) for a in s.args for v in _values(a))
-
-
-def _walk_stmts(body):
-    for s in body:
-        yield s
-        yield from _walk_stmts(s.body)
-        yield from _walk_stmts(s.orelse)
+    return any(v.op == "reduce" and v.args[3] for s in walk_statements(program.body) for a in s.args for v in _values(a))
 
 
 #: values whose effect is not masked by the loop's lanes (block-wide exchanges and atomics)
@@ -484,7 +477,7 @@ _UNMASKED_OPS = ("reduce", "shfl", "atomic", "count", "any")
 def _unrollable(body) -> bool:
     """An innermost loop body whose every effect is masked by the loop's lanes: no nested loop, no
     barrier, no block-wide exchange or atomic (copies past a lane's trip count must do nothing)."""
-    for s in _walk_stmts(body):
+    for s in walk_statements(body):
         if s.kind in ("loop", "mloop", "barrier", "return"):
             return False
         if any(v.op in _UNMASKED_OPS for a in s.args for v in _values(a)):

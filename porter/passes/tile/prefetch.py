@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from porter.passes.tile.program import S, V
+from porter.passes.tile.program import S, V, walk_statements
 
 #: operations whose value is not a pure function of their operands within one iteration (a load
 #: is, when the body writes no memory)
@@ -46,12 +46,12 @@ class Plan:
 
 def plan(body: tuple[S, ...]) -> Plan | None:
     """The prefetch plan of a counted loop's ``body``, or None when no load can be hoisted."""
-    if any(s.kind in BLOCKING for s in _all_statements(body)):
+    if any(s.kind in BLOCKING for s in walk_statements(body)):
         return None
     flat = list(_straight_line(body))
     in_flat = {id(s) for s in flat}
-    written = {_target(s) for s in _all_statements(body) if _target(s)}
-    conditional = {_target(s) for s in _all_statements(body) if _target(s) and id(s) not in in_flat}
+    written = {_target(s) for s in walk_statements(body) if _target(s)}
+    conditional = {_target(s) for s in walk_statements(body) if _target(s) and id(s) not in in_flat}
     pure = written - conditional
     changed = True
     while changed:  # drop names with an assignment that reads something impure, to a fixpoint
@@ -90,13 +90,6 @@ def plan(body: tuple[S, ...]) -> Plan | None:
 
 
 # ------------------------------------------------------------------------------------- helpers
-def _all_statements(body):
-    for s in body:
-        yield s
-        yield from _all_statements(s.body)
-        yield from _all_statements(s.orelse)
-
-
 def _straight_line(body):
     """Statements that run unconditionally on every copy: ``where`` regions are masks, not
     branches, so their bodies are flattened; ``if`` bodies are not."""

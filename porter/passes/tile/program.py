@@ -86,6 +86,14 @@ class BlockProgram:
     idioms: list[str] = field(default_factory=list)  # reductions raised to ``reduce``
 
 
+def walk_statements(body):
+    """Every statement of ``body``, nested ones included, in program order."""
+    for s in body:
+        yield s
+        yield from walk_statements(s.body)
+        yield from walk_statements(s.orelse)
+
+
 # ------------------------------------------------------------------------------------- text form
 def fmt(v) -> str:
     if not isinstance(v, V):

@@ -1,6 +1,7 @@
 """Which loads of a counted loop's body may be issued ahead (porter.passes.tile.prefetch)."""
 
 from porter.frontends.ir_frontend import build_ir
+
 from porter.passes.tile import lower_module
 from porter.passes.tile.prefetch import plan
 from porter.passes.tile.program import fmt
