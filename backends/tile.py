@@ -39,3 +39,20 @@ def python_name(name: str, reserved: set[str], builtins: dict[str, str] | None =
 def symbol(kernel: str) -> str:
     """A kernel's name as a Python identifier: ``reduce_sum<256>`` -> ``reduce_sum_256``."""
     return re.sub(r"\W+", "_", kernel).strip("_")
+
+
+#: a warp shuffle's source lane (CUDA linear thread index) and whether the lane has one, by kind,
+#: for a shuffle of ``{x}`` over segments of ``{w}`` lanes: Python expressions over ``_ltid`` and
+#: ``_valid`` that the Triton and Pallas emitters print (NKI's trace-time numpy spells its own)
+SHUFFLE_SOURCES = {
+    "idx": ("(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
+    "xor": ("_ltid ^ {x}", "(_ltid ^ {x}) // {w} == _ltid // {w}"),
+    "down": ("_ltid + {x}", "_ltid % {w} + {x} < {w}"),
+    "up": ("_ltid - {x}", "_ltid % {w} >= {x}"),
+}
+
+
+def shuffle_source(kind: str, x: str, w: str) -> tuple[str, str]:
+    """(source lane, has a source) of a ``kind`` shuffle, as emitted expressions."""
+    src, ok = SHUFFLE_SOURCES[kind]
+    return src.format(x=x, w=w), ok.format(x=x, w=w)

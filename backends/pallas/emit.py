@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from porter.backends.tile import python_name, symbol
+from porter.backends.tile import python_name, shuffle_source, symbol
 from porter.backends.pallas.tables import JNP, MATH, SIZE
 
 from porter.passes.tile.program import BlockProgram, S, V, walk_statements
@@ -246,12 +246,7 @@ class Emitter:
     def shuffle(self, v: V) -> str:
         kind, value, arg, width = v.args
         w, x = self.ex(width), self.ex(arg)
-        src, ok = {
-            "idx": (f"(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
-            "xor": (f"_ltid ^ {x}", f"(_ltid ^ {x}) // {w} == _ltid // {w}"),
-            "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
-            "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
-        }[kind]
+        src, ok = shuffle_source(kind, x, w)
         return f"_exchange(_xc_{value.dtype}, _off_xc, {self.vec(value)}, {src}, {ok}, _ltid, _valid, _SHAPE)"
 
     # ------------------------------------------------------------------------------ statements
@@ -537,11 +532,10 @@ def _st(ref, i, v, mask, shape):
     plt.store(ref.at[i], v, mask=mask)  # unclamped index, as in _ld
 
 
-_COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum, "xchg": lambda o, v, c: v,
+_COMBINE = {"add": lambda o, v, c: o + v, "max": lambda o, v, c: jnp.maximum(o, v),
+            "min": lambda o, v, c: jnp.minimum(o, v), "xchg": lambda o, v, c: v,
             "and": lambda o, v, c: o & v, "or": lambda o, v, c: o | v, "xor": lambda o, v, c: o ^ v,
             "cas": lambda o, v, c: jnp.where(o == c, v, o)}
-_COMBINE["max"] = lambda o, v, c: jnp.maximum(o, v)
-_COMBINE["min"] = lambda o, v, c: jnp.minimum(o, v)
 try:  # private: jax's in-place ref update, lowered by Pallas-Triton to an integer atomic add
     from jax._src.state.primitives import ref_addupdate as _addupdate
 except ImportError:

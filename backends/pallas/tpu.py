@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from porter.backends.pallas.emit import Emitter, PortError, assigned, ident, lanes_of, symbol, values
 from porter.backends.pallas.tables import JNP, SIZE
+from porter.backends.tile import shuffle_source
 
 from porter.passes.tile.program import S, V, walk_statements
 
@@ -501,12 +502,7 @@ class TpuBlockEmitter(Emitter):
     def shuffle(self, v: V) -> str:
         kind, value, arg, width = v.args
         w, x = self.ex(width), self.ex(arg)
-        src, ok = {
-            "idx": (f"(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
-            "xor": (f"_ltid ^ {x}", f"(_ltid ^ {x}) // {w} == _ltid // {w}"),
-            "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
-            "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
-        }[kind]
+        src, ok = shuffle_source(kind, x, w)
         return f"_shuffle({self.ex(value)}, {src}, {ok}, _SHAPE)"
 
     # ------------------------------------------------------------------------- statements

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from porter.backends.tile import python_name, symbol
+from porter.backends.tile import python_name, shuffle_source, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
 from porter.passes.tile import prefetch
@@ -179,12 +179,7 @@ class _Emitter:
             case "shfl":
                 kind, value, arg, width = (a[0], *a[1:])
                 w, x = self.ex(width), self.ex(arg)
-                src, ok = {
-                    "idx": (f"(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
-                    "xor": (f"_ltid ^ {x}", f"(_ltid ^ {x}) // {w} == _ltid // {w}"),
-                    "down": (f"_ltid + {x}", f"_ltid % {w} + {x} < {w}"),
-                    "up": (f"_ltid - {x}", f"_ltid % {w} >= {x}"),
-                }[kind]
+                src, ok = shuffle_source(kind, x, w)
                 return f"_shuffle({self.vec(value)}, {src}, {ok}, BDX, BDY, BDZ, BX, BY)"
             case "count":
                 return f"tl.sum(({self.vec(a[0])} & {self.mask(a[1])}).to(tl.int32), axis=0)"

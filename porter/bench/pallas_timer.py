@@ -22,6 +22,7 @@ Without a GPU (the interpreted port in the tests) only the host clock exists: ``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -218,8 +219,6 @@ def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Setti
 
 
 def _host_range(label: str | None):
-    import contextlib
-
     if label is None:
         return contextlib.nullcontext()
     from torch.profiler import record_function

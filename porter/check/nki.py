@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 import porter
-from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
-from porter.check.workers import call_worker, describe_error
-from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
+from porter.check.workers import call_worker, describe_error, judge_worker_outputs
+from porter.check.records import UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
 
@@ -76,23 +75,7 @@ class NkiChecker:
         started = time.perf_counter()
         result, detail = _worker_call({**job, "real": real})
         seconds = round(time.perf_counter() - started, 3)
-        records = []
-        for (case, golden), entry in zip(cases, job["cases"]):
-            name = f"{spec.name}/{case.name}"
-            outcome = (result or {}).get(case.name)
-            if outcome is None or outcome.get("error"):
-                why = (outcome or {}).get("error") or detail or "no result"
-                records.append(CheckRecord(name, self.name, label, FAIL, why[-500:], seconds=seconds))
-                continue
-            with np.load(entry["out"]) as data:
-                outputs = {k: data[k] for k in data.files}
-            unwritten = poison_left(spec, outputs)
-            comparison = compare_outputs(spec, golden.outputs, outputs)
-            status = PASS if comparison.ok and not unwritten else FAIL
-            why = "; ".join(d for d in (unwritten, comparison.detail) if d)
-            records.append(CheckRecord(name, self.name, label, status, why, comparison.max_abs_err,
-                                       comparison.max_rel_err, seconds))
-        return records
+        return judge_worker_outputs(spec, cases, job["cases"], result, detail, self.name, label, seconds)
 
 
 def _real_nki_available() -> bool:

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 import porter
-from porter.check.compare import compare_outputs, poison_left
 from porter.check.machine import Machine
-from porter.check.workers import call_worker, describe_error, first_error, load_module
+from porter.check.workers import call_worker, describe_error, first_error, load_module, judge_worker_outputs
 from porter.check.records import FAIL, PASS, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
 from porter.golden.resolve import resolve_case
@@ -87,23 +86,7 @@ class PallasChecker:
         started = time.perf_counter()
         result, detail = _worker_call({**job, "mode": mode})
         seconds = round(time.perf_counter() - started, 3)
-        records = []
-        for (case, golden), entry in zip(cases, job["cases"]):
-            name = f"{spec.name}/{case.name}"
-            outcome = (result or {}).get(case.name)
-            if outcome is None or outcome.get("error"):
-                why = (outcome or {}).get("error") or detail or "no result"
-                records.append(CheckRecord(name, backend, label, FAIL, why[-500:], seconds=seconds))
-                continue
-            with np.load(entry["out"]) as data:
-                outputs = {k: data[k] for k in data.files}
-            unwritten = poison_left(spec, outputs)
-            comparison = compare_outputs(spec, golden.outputs, outputs)
-            status = PASS if comparison.ok and not unwritten else FAIL
-            why = "; ".join(d for d in (unwritten, comparison.detail) if d)
-            records.append(CheckRecord(name, backend, outcome.get("label", label), status, why,
-                                       comparison.max_abs_err, comparison.max_rel_err, seconds))
-        return records
+        return judge_worker_outputs(spec, cases, job["cases"], result, detail, backend, label, seconds)
 
 
 def _jax_gpu() -> bool:

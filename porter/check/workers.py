@@ -1,4 +1,5 @@
-"""What the checkers share: a port's first error as a detail, and a job run in a worker process.
+"""What the checkers share: a port's first error as a detail, a job run in a worker process, and
+the worker's outputs judged against the goldens.
 
 Each checker (triton, pallas, nki) runs ports in a fresh ``python -m porter.check.<backend> JOB``
 process, so environment switches (``TRITON_INTERPRET``, ``JAX_PLATFORMS``) apply before the
@@ -61,3 +62,32 @@ def describe_error(error: Exception, head: int | None = None, tail: int | None =
         return f"{type(error).__name__}: {text}\n{traceback.format_exc()}"
     text = text[:head] if head else text[-tail:] if tail else text
     return f"{type(error).__name__}: {text}"
+
+
+def judge_worker_outputs(spec, cases: list, entries: list[dict], result: dict | None, detail: str,
+                         backend: str, label: str, seconds: float) -> list:
+    """One record per case from a worker's ``result`` (case name -> {"error"} or outputs written
+    to ``entry["out"]``, optionally its own "label"): fail with the worker's reason, or the
+    outputs compared with the golden, poisoned elements left unwritten counting as failures."""
+    import numpy as np
+
+    from porter.check.compare import compare_outputs, poison_left
+    from porter.check.records import FAIL, PASS, CheckRecord
+
+    records = []
+    for (case, golden), entry in zip(cases, entries):
+        name = f"{spec.name}/{case.name}"
+        outcome = (result or {}).get(case.name)
+        if outcome is None or outcome.get("error"):
+            why = (outcome or {}).get("error") or detail or "no result"
+            records.append(CheckRecord(name, backend, label, FAIL, why[-500:], seconds=seconds))
+            continue
+        with np.load(entry["out"]) as data:
+            outputs = {k: data[k] for k in data.files}
+        unwritten = poison_left(spec, outputs)
+        comparison = compare_outputs(spec, golden.outputs, outputs)
+        status = PASS if comparison.ok and not unwritten else FAIL
+        why = "; ".join(d for d in (unwritten, comparison.detail) if d)
+        records.append(CheckRecord(name, backend, outcome.get("label", label), status, why,
+                                   comparison.max_abs_err, comparison.max_rel_err, seconds))
+    return records

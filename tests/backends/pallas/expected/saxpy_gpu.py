@@ -84,11 +84,10 @@ def _st(ref, i, v, mask, shape):
     plt.store(ref.at[i], v, mask=mask)  # unclamped index, as in _ld
 
 
-_COMBINE = {"add": lambda o, v, c: o + v, "max": jnp.maximum, "min": jnp.minimum, "xchg": lambda o, v, c: v,
+_COMBINE = {"add": lambda o, v, c: o + v, "max": lambda o, v, c: jnp.maximum(o, v),
+            "min": lambda o, v, c: jnp.minimum(o, v), "xchg": lambda o, v, c: v,
             "and": lambda o, v, c: o & v, "or": lambda o, v, c: o | v, "xor": lambda o, v, c: o ^ v,
             "cas": lambda o, v, c: jnp.where(o == c, v, o)}
-_COMBINE["max"] = lambda o, v, c: jnp.maximum(o, v)
-_COMBINE["min"] = lambda o, v, c: jnp.minimum(o, v)
 try:  # private: jax's in-place ref update, lowered by Pallas-Triton to an integer atomic add
     from jax._src.state.primitives import ref_addupdate as _addupdate
 except ImportError:
