@@ -268,10 +268,11 @@ class _Emitter:
         plan = prefetch.plan(body) if copies > 1 and self.prefetch_loads else None
         if plan is not None:
             self.prefetch(indent + 1, plan, copies)
+        outer = self.copy
         for k in range(copies):
             self.copy = k
             self.body(body, indent + 1)
-        self.copy = None
+        self.copy = outer
 
     def assigned(self, s: S) -> str:
         """The right-hand side of a ``let`` or ``set``."""

@@ -166,6 +166,8 @@ def run_spans_ms(events: list[dict], runs: int) -> list[float]:
 def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Settings, clock: str = "device") -> Timing:
     """Time one case; ``clock`` is "device" (the span of each run's device work, through
     torch.profiler; needs a GPU) or "host" (the host clock around the synchronized call)."""
+    if clock not in ("device", "host"):
+        raise ValueError(f"unknown clock {clock!r}: 'device' or 'host'")
     jax = _jax()
     import jax.numpy as jnp
 
@@ -209,11 +211,9 @@ def time_jax_case(spec: KernelSpec, kernels: dict, job: CaseJob, settings: Setti
     if clock == "host":
         times = [one_run(settings.warmup + k) for k in range(settings.runs)]
         detail = "host-clocked"
-    elif clock == "device":
+    else:
         host, times = _device_clocked(lambda k: one_run(settings.warmup + k, f"{RUN_LABEL}{k}"), settings.runs)
         detail = f"device-clocked (CUPTI); host clock median {float(np.median(host)) * 1e3:.1f} us"
-    else:
-        raise ValueError(f"unknown clock {clock!r}: 'device' or 'host'")
     correct, verdict = judge(spec, job, state["outputs"])
     return Timing(OK, "; ".join(d for d in (verdict, detail) if d), times, correct, state["outputs"])
 
