@@ -45,7 +45,8 @@ def symbol(kernel: str) -> str:
 #: for a shuffle of ``{x}`` over segments of ``{w}`` lanes: Python expressions over ``_ltid`` and
 #: ``_valid`` that the Triton and Pallas emitters print (NKI's trace-time numpy spells its own)
 SHUFFLE_SOURCES = {
-    "idx": ("(_ltid // {w}) * {w} + {x} % {w}", "_valid"),
+    # CUDA keeps the source lane's low bits (the width is a power of two): -1 is lane w - 1
+    "idx": ("(_ltid // {w}) * {w} + (({x}) & ({w} - 1))", "_valid"),
     "xor": ("_ltid ^ {x}", "(_ltid ^ {x}) // {w} == _ltid // {w}"),
     "down": ("_ltid + {x}", "_ltid % {w} + {x} < {w}"),
     "up": ("_ltid - {x}", "_ltid % {w} >= {x}"),

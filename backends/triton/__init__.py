@@ -12,6 +12,7 @@ from pathlib import Path
 from porter.backends.triton.emit import emit_module
 from porter.backends.triton.options import TritonOptions
 from porter.backends.tile import lower_for_tile_backend
+from porter.passes.tile.widen import widen
 from porter.result import TranslationResult
 from porter.source import SourceFile
 
@@ -26,8 +27,10 @@ class TritonBackend:
                                                   raise_reductions=options.raise_reductions)
         if programs is None:
             return result
+        if options.widen:
+            programs = [widen(p) for p in programs]
         result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
-                                  prefetch=options.prefetch)
+                                  prefetch=options.prefetch, warps=options.warps)
         return result
 
 

@@ -18,6 +18,7 @@ from porter.backends.tile import python_name, shuffle_source, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
 from porter.passes.tile import prefetch
+from porter.passes.tile.alias import aliasing
 from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
@@ -43,6 +44,7 @@ def _constant(v: V) -> bool:
 class _Emitter:
     def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True):
         self.p = program
+        self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
         self.source_name = source_name
         self.unroll = unroll
         self.prefetch_loads = prefetch
@@ -117,6 +119,28 @@ class _Emitter:
         if vector and not (base.vec or index.vec):
             text += " + _zi"
         return text
+
+    def wide_ptr(self, base: V, index: V, width: int) -> str:
+        """Pointers to ``width`` consecutive elements per lane: [LANES, width], rows contiguous."""
+        return f"{self.ex(base)} + ({self.vec(index)})[:, None] + tl.arange(0, {width})[None, :]"
+
+    def split(self, indent: int, wide: str, names: list[str]) -> None:
+        """A [LANES, 2 or 4] tensor's columns, in order, into ``names`` (tl.split halves the last
+        dimension: column k of 4 is row k // 2, column k % 2 of the [LANES, 2, 2] reshape)."""
+        if len(names) == 2:
+            self.put(indent, f"{names[0]}, {names[1]} = tl.split({wide})")
+            return
+        self.put(indent, f"{wide}_even, {wide}_odd = tl.split(tl.reshape({wide}, [LANES, 2, 2]))")
+        self.put(indent, f"{names[0]}, {names[2]} = tl.split({wide}_even)")
+        self.put(indent, f"{names[1]}, {names[3]} = tl.split({wide}_odd)")
+
+    @staticmethod
+    def joined(values: list[str]) -> str:
+        """The inverse of :meth:`split`: lane vectors as the columns of a [LANES, 2 or 4] tensor."""
+        if len(values) == 2:
+            return f"tl.join({values[0]}, {values[1]})"
+        return (f"tl.reshape(tl.join(tl.join({values[0]}, {values[2]}), tl.join({values[1]}, {values[3]})), "
+                f"[LANES, 4])")
 
     def ex(self, v: V) -> str:
         a = v.args
@@ -213,6 +237,18 @@ class _Emitter:
                 self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={self.mask(m)}){at}")
                 if space == "shared" or base.op == "var" and base.args[0] in self.shared_names:
                     self.put(indent, "tl.debug_barrier()  # shared stores visible to the block")
+            case "vlet":
+                names, load = a
+                _, base, index, m = load.args
+                wide = f"_w{len(self.lines)}"
+                mask = f", mask={self.mask(m)}[:, None], other=0" if m is not None else ""
+                self.put(indent, f"{wide} = tl.load({self.wide_ptr(base, index, len(names))}{mask}){at}  (wide)")
+                self.split(indent, wide, [ident(n) for n in names])
+            case "vstore":
+                _, base, index, values, m = a
+                mask = f", mask={self.mask(m)}[:, None]" if m is not None else ""
+                self.put(indent, f"tl.store({self.wide_ptr(base, index, len(values))}, "
+                                 f"{self.joined([self.vec(v) for v in values])}{mask}){at}  (wide)")
             case "eval":
                 self.put(indent, f"{self.ex(a[0])}{at}")
             case "if":
@@ -265,7 +301,7 @@ class _Emitter:
             self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
-        plan = prefetch.plan(body) if copies > 1 and self.prefetch_loads else None
+        plan = prefetch.plan(body, self.memory) if copies > 1 and self.prefetch_loads else None
         if plan is not None:
             self.prefetch(indent + 1, plan, copies)
         outer = self.copy
@@ -374,7 +410,7 @@ class _Emitter:
         call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
         lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, BZ=_BZ, "
-                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ))")
+                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev))")
         lines.append("")
         lines.append("")
         sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -418,9 +454,39 @@ def _p2(n):
     return 1 << max(0, int(n) - 1).bit_length()
 
 
-def _warps(lanes):
-    # Triton's default of 4 warps, fewer for blocks of under 128 threads (no idle replicas)
-    return max(1, min(4, lanes // 32))
+# warps per program (TritonOptions.warps): "packed" at most Triton's default of 4, so that a
+# larger block puts two or more lanes in each thread (wider accesses, more loads in flight per
+# thread); "cuda" one warp per CUDA warp, the CUDA block's own shape; "auto" packed, unless the
+# grid's packed programs would not fill the GPU's multiprocessors (then cuda: more threads in flight)
+_WARPS = {warps!r}
+_RESIDENT = {{}}
+
+
+def _resident_warps(device):
+    # warps the device holds at once, and its warp size ((0, 32) off the GPU, where warps do nothing)
+    if device is None or device.type != "cuda":
+        return 0, 32
+    if device not in _RESIDENT:
+        props = torch.cuda.get_device_properties(device)
+        warp = getattr(props, "warp_size", 32)
+        per_sm = getattr(props, "max_threads_per_multi_processor", 2048) // warp
+        _RESIDENT[device] = props.multi_processor_count * per_sm, warp
+    return _RESIDENT[device]
+
+
+def _warps(lanes, programs=None, device=None, policy=_WARPS):
+    resident, warp = _resident_warps(device)
+    full = max(1, lanes // warp)
+    packed = min(4, full)
+    if policy == "cuda" or policy == "auto" and programs is not None and programs * packed < resident:
+        return full
+    return packed
+
+
+def _warp_choices(lanes, warp=32):
+    # every warp count a launch may pick on a GPU of this warp size (the compile gate builds each)
+    full = max(1, lanes // warp)
+    return sorted(set({{"packed": [min(4, full)], "cuda": [full], "auto": [min(4, full), full]}}[_WARPS]))
 
 
 def _device(*tensors):
@@ -432,6 +498,7 @@ def _device(*tensors):
 
 
 REDUCE = {"add": "tl.sum", "max": "tl.max", "min": "tl.min"}
+
 
 # per-warp reductions: each run of WARP lanes reduced, the result broadcast back to its lanes
 SEGMENTS = """
@@ -481,8 +548,9 @@ def _unrollable(body) -> bool:
     return True
 
 
-def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True) -> str:
-    parts = [PRELUDE.format(source=source_name), HELPERS]
+def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
+                warps: str = "auto") -> str:
+    parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     for program in programs:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: TritonOptions.warps values
+WARP_POLICIES = ("auto", "packed", "cuda")
+
+
 @dataclass(frozen=True)
 class TritonOptions:
     #: template kernels to instantiate, as launches name them: ("reduce_sum<256>",)
@@ -16,11 +20,21 @@ class TritonOptions:
     unroll: int = 4
     #: issue every copy's loads before the copies run (porter.passes.tile.prefetch)
     prefetch: bool = True
+    #: runs of loads or stores of consecutive elements (float4 and float2 accesses) as one wide
+    #: access (porter.passes.tile.widen)
+    widen: bool = True
+    #: warps per program: "packed" (at most 4: two or more lanes per thread in larger blocks),
+    #: "cuda" (one per CUDA warp: the CUDA block's residency and cache footprint) or "auto"
+    #: (packed, unless the launch's packed programs would not fill the GPU: then cuda)
+    warps: str = "auto"
 
     def __post_init__(self):
+        if self.warps not in WARP_POLICIES:
+            raise ValueError(f"warps must be one of {', '.join(WARP_POLICIES)}, not {self.warps!r}")
         if self.unroll < 1:
             raise ValueError(f"unroll must be at least 1, not {self.unroll}")
 
     def to_json(self) -> dict:
         return {"instantiate": list(self.instantiate), "raise_reductions": self.raise_reductions,
-                "unroll": self.unroll, "prefetch": self.prefetch}
+                "unroll": self.unroll, "prefetch": self.prefetch, "widen": self.widen,
+                "warps": self.warps}

@@ -112,9 +112,11 @@ def _gate_worker(job: dict) -> dict:
             fn, signature = module.GATE[kernel]
             sig, constexprs = signature(tuple(block), shared_bytes)
             try:
-                warps = module._warps(constexprs["LANES"])  # as the launcher runs it
-                triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target),
-                               options={"num_warps": warps})
+                # every warp count the launcher may pick (older modules: the one it always picks)
+                choices = getattr(module, "_warp_choices", None)
+                for warps in choices(constexprs["LANES"], target[2]) if choices else [module._warps(constexprs["LANES"])]:
+                    triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget(*target),
+                                   options={"num_warps": warps})
             except Exception as error:  # noqa: BLE001 -- any compiler failure is the check's result
                 status, why = FAIL, f"{kernel}: {describe_error(error, tail=400)}"
                 break

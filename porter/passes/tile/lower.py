@@ -150,7 +150,7 @@ class _Lowering:
             if isinstance(p.type, T.Pointer):
                 t = sname(p.type)
                 lanes = int(t.split("x")[1]) if "x" in t[1:] else 1
-                params.append(Param(p.name, "ptr", t[1:].split("x")[0], lanes))
+                params.append(Param(p.name, "ptr", t[1:].split("x")[0], lanes, p.type.restrict))
             elif isinstance(p.type, T.Scalar) and p.type.name not in ("f64", "void"):
                 params.append(Param(p.name, "scalar", p.type.name))
             else:
@@ -325,7 +325,12 @@ class _Lowering:
                 raise Refusal("P0401", f"statement {type(s).__name__}", s.span)
 
     def var_kind(self, name: str) -> bool:
-        return name in self.info.vectors
+        return self.declared(name) in self.info.vectors
+
+    def declared(self, name: str) -> str:
+        """The declared variable a name stands for: ``v`` for a vector's component ``v_x``."""
+        base, _, field = name.rpartition("_")
+        return base if field in COMPONENTS and isinstance(self.types.get(base), T.Vector) else name
 
     def decl(self, s: N.Decl) -> None:
         self.types[s.name] = s.var_type
@@ -354,7 +359,7 @@ class _Lowering:
 
     def set_var(self, name: str, value: V, line: int) -> None:
         vec = self.var_kind(name)
-        mask = None if self.decl_depth.get(name, 0) == self.depth else self.mask
+        mask = None if self.decl_depth.get(self.declared(name), 0) == self.depth else self.mask
         if not vec:
             mask = None
         self.emit("set", name, self.splat(value, vec), mask, line=line)

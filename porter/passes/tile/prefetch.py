@@ -6,9 +6,13 @@ copy's compute, which waits for its loads: one load in flight per lane at a time
 latency-bound loop. This analysis finds the loads a target may hoist to the top of the
 unrolled iteration, so that every copy's loads are in flight together.
 
-The body must write no memory at all: then no store can sit between a load and the place it is
-hoisted to, and a masked load with the same address and mask reads the same value wherever it
-runs, so a load is as pure as its address and mask. A load may be hoisted when its address and
+No store of the body may write what a hoisted load reads. Either the body writes no memory at
+all, or its every store goes to global memory through a pointer based on a ``__restrict__``
+parameter (:mod:`.alias`): C's rule then says no load through a pointer based on another
+parameter reads what it writes, and those loads may move above it; loads based on a written
+parameter, or on no known parameter, stay where they are. Then a masked load with the same
+address and mask reads the same value wherever it runs, so a load is as pure as its address
+and mask. A load may be hoisted when its address and
 mask are pure: computed only from values the body does not write (loop invariants), from
 variables whose every assignment in the body is an unconditional ``let``/``set``/``where`` of
 pure operations over such values (the induction variable, the loop mask, an index derived from
@@ -23,13 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from porter.passes.tile.program import S, V, walk_statements
+from porter.passes.tile.alias import Aliasing
+from porter.passes.tile.program import S, V, reads, walk_statements
 
 #: operations whose value is not a pure function of their operands within one iteration (a load
 #: is, when the body writes no memory)
 IMPURE_OPS = frozenset({"atomic", "shfl", "reduce", "count", "any"})
 #: statements after which no load may move up (memory written, control leaves the copy)
-BLOCKING = frozenset({"store", "eval", "barrier", "return", "loop", "mloop"})
+BLOCKING = frozenset({"eval", "barrier", "return", "loop", "mloop"})
+#: statements that write memory (allowed through restrict pointers)
+STORES = frozenset({"store", "vstore"})
 
 
 @dataclass
@@ -44,21 +51,42 @@ class Plan:
         return sum(len(loads) for _, loads, _ in self.steps)
 
 
-def plan(body: tuple[S, ...]) -> Plan | None:
-    """The prefetch plan of a counted loop's ``body``, or None when no load can be hoisted."""
+def plan(body: tuple[S, ...], memory: Aliasing | None = None) -> Plan | None:
+    """The prefetch plan of a counted loop's ``body``, or None when no load can be hoisted.
+
+    ``memory``: the program's pointer bases (:func:`.alias.aliasing`); without it a body that
+    stores has no plan."""
     if any(s.kind in BLOCKING for s in walk_statements(body)):
         return None
+    written_params = set()
+    for s in walk_statements(body):
+        if s.kind in STORES:
+            param = memory.store_excludes(s.args[1]) if memory is not None and s.args[0] == "global" else None
+            if param is None:
+                return None
+            written_params.add(param)
+
+    def readable(load: V) -> bool:
+        """No store of the body writes what ``load`` reads."""
+        if not written_params:
+            return True
+        root = memory.root(load.args[1])
+        return root is not None and root not in written_params
     flat = list(_straight_line(body))
     in_flat = {id(s) for s in flat}
     written = {_target(s) for s in walk_statements(body) if _target(s)}
     conditional = {_target(s) for s in walk_statements(body) if _target(s) and id(s) not in in_flat}
+    # a wide load's names are never pure (its load stays where it is)
+    wide = {name for s in walk_statements(body) if s.kind == "vlet" for name in s.args[0]}
+    written |= wide
+    conditional |= wide
     pure = written - conditional
     changed = True
     while changed:  # drop names with an assignment that reads something impure, to a fixpoint
         changed = False
         for s in flat:
             name = _target(s)
-            if name in pure and not _pure_assignment(s, pure, written):
+            if name in pure and not _pure_assignment(s, pure, written, readable):
                 pure.discard(name)
                 changed = True
     steps = []
@@ -67,7 +95,7 @@ def plan(body: tuple[S, ...]) -> Plan | None:
         loads = []
         for value in _expressions(s):
             for load in _loads_post_order(value):
-                if id(load) not in hoisted and _pure(load, pure, written):
+                if id(load) not in hoisted and _pure(load, pure, written, readable):
                     hoisted.add(id(load))
                     loads.append(load)
         steps.append((s, loads, _target(s) in pure))
@@ -75,13 +103,13 @@ def plan(body: tuple[S, ...]) -> Plan | None:
         return None
     # of the pure statements, only those the hoisted addresses and masks need
     loads = [load for _, found, _ in steps for load in found]
-    needed = set().union(*(_reads(load) for load in loads))
+    needed = set().union(*(reads(load) for load in loads))
     grown = True
     while grown:
         grown = False
         for s, _, is_pure in steps:
             if is_pure and s.args[0] in needed:
-                more = _reads(s.args[1]) | ({s.args[2]} if s.kind == "set" and s.args[2] else set())
+                more = reads(s.args[1]) | ({s.args[2]} if s.kind == "set" and s.args[2] else set())
                 if s.kind == "set":
                     more.add(s.args[0])  # a masked update keeps the old value elsewhere
                 grown |= not more <= needed
@@ -110,36 +138,17 @@ def _expressions(s: S):
             return [s.args[1]]
         case "if":
             return [s.args[0]]
+        case "store":
+            return [s.args[2], s.args[3]]
+        case "vstore":
+            return [s.args[2], *s.args[3]]
     return []
 
 
-def _reads(x) -> set[str]:
-    if x is None:
-        return set()
-    if isinstance(x, str):
-        return {x}
-    if not isinstance(x, V):
-        return set()
-    names = {x.args[0]} if x.op == "var" else set()
-    for a in x.args:
-        names |= _reads(a) if isinstance(a, V) else set()
-    if x.op == "load" and isinstance(x.args[3], str):
-        names.add(x.args[3])
-    return names
-
-
-def _ops(x) -> set[str]:
-    if not isinstance(x, V):
-        return set()
-    ops = {x.op}
-    for a in x.args:
-        ops |= _ops(a)
-    return ops
-
-
-def _pure(x, pure: set[str], written: set[str]) -> bool:
+def _pure(x, pure: set[str], written: set[str], readable) -> bool:
     """``x`` computes the same from the same pure names: no exchange, reduction or atomic; a load
-    counts when its base, index and mask are pure (the body writes no memory)."""
+    counts when no store of the body writes what it reads (``readable``) and its base, index and
+    mask are pure."""
     if x is None:
         return True
     if isinstance(x, str):
@@ -149,15 +158,15 @@ def _pure(x, pure: set[str], written: set[str]) -> bool:
     if x.op == "var":
         return x.args[0] in pure or x.args[0] not in written
     if x.op == "load":
-        return all(_pure(part, pure, written) for part in x.args[1:])
+        return readable(x) and all(_pure(part, pure, written, readable) for part in x.args[1:])
     if x.op in IMPURE_OPS:
         return False
-    return all(_pure(a, pure, written) for a in x.args)
+    return all(_pure(a, pure, written, readable) for a in x.args)
 
 
-def _pure_assignment(s: S, pure: set[str], written: set[str]) -> bool:
+def _pure_assignment(s: S, pure: set[str], written: set[str], readable) -> bool:
     mask = s.args[2] if s.kind == "set" else None
-    return _pure(s.args[1], pure, written) and _pure(mask, pure, written)
+    return _pure(s.args[1], pure, written, readable) and _pure(mask, pure, written, readable)
 
 
 def _loads_post_order(x):

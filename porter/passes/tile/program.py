@@ -6,6 +6,9 @@ padded to powers of two per dimension (``lanes = BX*BY*BZ``). Statements (:class
 
 ``let``/``set``   a variable, set under a mask (``None``: no mask needed)
 ``store``         a write to global or block-local (shared) memory, masked
+``vlet``          names bound to the consecutive elements ``index, index+1, ...`` of one load
+                  (a wide access, :mod:`.widen`)
+``vstore``        values written to consecutive elements ``index, index+1, ...`` (:mod:`.widen`)
 ``eval``          an expression run for its effect (atomics)
 ``if``            a branch on a uniform condition
 ``where``         a region of lanes: ``mask = cond`` (the parent's mask and'ed in)
@@ -63,6 +66,7 @@ class Param:
     kind: str  # "ptr" or "scalar"
     dtype: str  # scalar type, or the pointee's scalar type
     lanes: int = 1  # vector pointee (float4: 4)
+    restrict: bool = False  # a __restrict__ pointer: what is written through it is read through no other
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,33 @@ def walk_statements(body):
         yield s
         yield from walk_statements(s.body)
         yield from walk_statements(s.orelse)
+
+
+def reads(x) -> set[str]:
+    """The variable names value ``x`` reads (a mask given by name included); a bare string is a
+    mask's name."""
+    if x is None:
+        return set()
+    if isinstance(x, str):
+        return {x}
+    if not isinstance(x, V):
+        return set()
+    names = {x.args[0]} if x.op == "var" else set()
+    for a in x.args:
+        names |= reads(a) if isinstance(a, V) else set()
+    if x.op == "load" and isinstance(x.args[3], str):
+        names.add(x.args[3])
+    return names
+
+
+def ops(x) -> set[str]:
+    """The operations value ``x`` is made of."""
+    if not isinstance(x, V):
+        return set()
+    found = {x.op}
+    for a in x.args:
+        found |= ops(a)
+    return found
 
 
 # ------------------------------------------------------------------------------------- text form
@@ -149,6 +180,13 @@ def render_stmts(body, indent: str = "  ") -> list[str]:
                 space, base, index, value, mask = a
                 lines.append(f"{indent}store.{space} {fmt(base)}[{fmt(index)}] = {fmt(value)}"
                              f"{' where ' + mask if mask else ''}{at}")
+            case "vlet":
+                names, load = a
+                lines.append(f"{indent}let ({', '.join(names)}): {_kind(load)} = {fmt(load)[:-1]}, x{len(names)}){at}")
+            case "vstore":
+                space, base, index, values, mask = a
+                lines.append(f"{indent}store.{space} {fmt(base)}[{fmt(index)}, x{len(values)}] = "
+                             f"({', '.join(fmt(v) for v in values)}){' where ' + mask if mask else ''}{at}")
             case "eval":
                 lines.append(f"{indent}{fmt(a[0])}{at}")
             case "if":
@@ -182,6 +220,7 @@ def render(program: BlockProgram) -> str:
             "  lanes: " + (" x ".join(program.dims) or "x") + " (powers of two, masked)"]
     for p in program.params:
         kind = f"ptr<{p.dtype}{'x' + str(p.lanes) if p.lanes > 1 else ''}>" if p.kind == "ptr" else p.dtype
+        kind += " restrict" if p.restrict else ""
         head.append(f"  param {p.name}: {kind}")
     for sh in program.shared:
         size = "dynamic" if sh.size is None else str(sh.size)

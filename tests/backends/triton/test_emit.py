@@ -74,6 +74,25 @@ print(steps.tolist())
     assert done.stdout.strip() == "[0, 1, 7, 8, 16, -1]"
 
 
+def test_vector_components_keep_their_values_outside_a_branch(tmp_path):
+    import subprocess
+    import sys
+    port = tmp_path / "port.py"
+    port.write_text(translate("vector_divergent").code)
+    script = f"""
+import importlib.util, torch
+spec = importlib.util.spec_from_file_location("port", {str(port)!r}); m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+x = torch.arange(8, dtype=torch.float32) + 10; y = torch.zeros(8)
+m.KERNELS["vector_divergent"](x, y, 4, grid=(1,), block=(8,))
+print(y.tolist())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**__import__("os").environ, "TRITON_INTERPRET": "1"}, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str([19.0, 20.0, 21.0, 22.0, 7.0, 7.0, 7.0, 7.0])
+
+
 def test_counted_loops_run_exactly_their_trip_counts(tmp_path):
     """Counted loops (trip counts known on entry) against a Python model of the C loops."""
     import subprocess

@@ -90,4 +90,16 @@ __global__ void refused(const float* x, float* y) {
     y[threadIdx.x] = local[0];
 }
 """,
+    # a float4's components set under a divergent branch: lanes outside it keep their values
+    "vector_divergent": """
+__global__ void vector_divergent(const float* x, float* y, int n) {
+    int i = threadIdx.x;
+    float4 v = make_float4(1.0f, 2.0f, 3.0f, 4.0f);
+    if (i < n) {
+        v.x = x[i];
+        v.w = 7.0f;
+    }
+    y[i] = v.x + v.y + v.w;
+}
+""",
 }

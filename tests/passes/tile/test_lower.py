@@ -63,6 +63,14 @@ def test_a_bound_read_from_memory_counts_when_the_body_writes_none():
     assert "[trips select(((cast<i64>(load.global(row_ptr[(row + 1)], act)) - cast<i64>(j)) > 0)" in text
 
 
+def test_vector_components_set_in_a_divergent_branch_are_masked_lane_vectors():
+    programs, problems = lower("vector_divergent")
+    assert problems == []
+    text = render(programs[0])
+    assert "let v_x: f32 vec" in text and "v_x = load.global(x[i], m2) where m2" in text
+    assert "v_w = splat(7.0) where m2" in text
+
+
 def test_refused_construct_names_it_and_its_line():
     programs, problems = lower("refused")
     assert programs == []

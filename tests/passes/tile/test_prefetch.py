@@ -3,6 +3,7 @@
 from porter.frontends.ir_frontend import build_ir
 
 from porter.passes.tile import lower_module
+from porter.passes.tile.alias import aliasing
 from porter.passes.tile.prefetch import plan
 from porter.passes.tile.program import fmt
 from porter.source import load_source
@@ -53,10 +54,28 @@ __global__ void chase(const int* next, const float* w, float* y, int n, int k) {
 """
 
 
-def loop_body(text: str, name: str):
+# stores through __restrict__ pointers: loads based on other parameters may move above them
+RESTRICT = """
+__global__ void restricted(const float* __restrict__ x, const float* __restrict__ w, float* __restrict__ y,
+                           float* __restrict__ z, int n) {
+    const float* row = x + blockIdx.x * n;
+    for (int c = threadIdx.x; c < n; c += 32) {
+        y[blockIdx.x * n + c] = row[c] * w[c] + y[blockIdx.x * n + c];
+        z[c] = w[c];
+    }
+}
+"""
+
+
+def program_of(text: str, name: str):
     source = load_source(text, name=f"{name}.cu")
     (program,), problems = lower_module(build_ir(source), source.text)
     assert not problems
+    return program
+
+
+def loop_body(text: str, name: str):
+    program = program_of(text, name)
     loops = [s for s in _walk(program.body) if s.kind == "mloop" and s.args[1] is not None]
     assert len(loops) == 1, [s.kind for s in _walk(program.body)]
     return loops[0].body
@@ -83,6 +102,22 @@ def test_a_gather_and_a_bound_reread_from_memory_are_hoisted_inner_loads_first()
 
 def test_a_body_that_writes_memory_hoists_nothing():
     assert plan(loop_body(WRITES, "writes")) is None
+    # nor with the pointer bases: y is not __restrict__, so any load may read what it writes
+    assert plan(loop_body(WRITES, "writes"), aliasing(program_of(WRITES, "writes"))) is None
+
+
+def test_loads_move_above_stores_through_restrict_pointers_of_other_parameters():
+    body = loop_body(RESTRICT, "restricted")
+    assert plan(body) is None  # without the pointer bases, nothing
+    result = plan(body, aliasing(program_of(RESTRICT, "restricted")))
+    # row (based on x) and w move; y is read where it is written and stays; loads inside the
+    # stores' values count like any other
+    assert hoisted(result) == ["load.global(row[c], cm2)", "load.global(w[c], cm2)", "load.global(w[c], cm2)"]
+
+
+def test_a_store_through_a_pointer_of_unknown_base_hoists_nothing():
+    text = RESTRICT.replace("z[c] = w[c];", "float* __restrict__ p = c > 3 ? y : z; p[c] = 1.0f;")
+    assert plan(loop_body(text, "restricted"), aliasing(program_of(text, "restricted"))) is None
 
 
 def test_a_load_under_a_uniform_branch_stays_where_it_is():
