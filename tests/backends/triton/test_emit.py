@@ -3,6 +3,7 @@
 import pytest
 
 import porter
+from tests.backends.triton.interpret import run_interpreted
 from tests.passes.tile.cases import KERNELS
 
 pytest.importorskip("triton")
@@ -56,51 +57,28 @@ def test_template_kernel_needs_an_instance():
 
 def test_run_in_interpreter_subprocess(tmp_path):
     """The emitted module runs under TRITON_INTERPRET=1 and computes what CUDA would."""
-    import subprocess
-    import sys
-    port = tmp_path / "port.py"
-    port.write_text(translate("varying_trip").code)
-    script = f"""
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {str(port)!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
+    script = """
 start = torch.tensor([1, 2, 3, 6, 7, 27], dtype=torch.int32); steps = torch.full((6,), -1, dtype=torch.int32)
 m.KERNELS["varying_trip"](start, steps, 5, grid=(2,), block=(3,))
 print(steps.tolist())
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**__import__("os").environ, "TRITON_INTERPRET": "1"}, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[0, 1, 7, 8, 16, -1]"
+    assert run_interpreted(tmp_path, translate("varying_trip").code, script, timeout=120) == "[0, 1, 7, 8, 16, -1]"
 
 
 def test_vector_components_keep_their_values_outside_a_branch(tmp_path):
-    import subprocess
-    import sys
-    port = tmp_path / "port.py"
-    port.write_text(translate("vector_divergent").code)
-    script = f"""
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {str(port)!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
+    script = """
 x = torch.arange(8, dtype=torch.float32) + 10; y = torch.zeros(8)
 m.KERNELS["vector_divergent"](x, y, 4, grid=(1,), block=(8,))
 print(y.tolist())
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**__import__("os").environ, "TRITON_INTERPRET": "1"}, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == str([19.0, 20.0, 21.0, 22.0, 7.0, 7.0, 7.0, 7.0])
+    out = run_interpreted(tmp_path, translate("vector_divergent").code, script)
+    assert out == str([19.0, 20.0, 21.0, 22.0, 7.0, 7.0, 7.0, 7.0])
 
 
 def test_counted_loops_run_exactly_their_trip_counts(tmp_path):
     """Counted loops (trip counts known on entry) against a Python model of the C loops."""
-    import subprocess
-    import sys
     code = translate("counted_edges").code
     assert "masked loop, counted" in code and "(counted)" in code
-    port = tmp_path / "port.py"
-    port.write_text(code)
     lo, hi, width, threads = [0, 5, -4, 9, 3], [10, 4, 4, 9, 30], 4, 5
 
     def model(t):
@@ -108,18 +86,12 @@ def test_counted_loops_run_exactly_their_trip_counts(tmp_path):
         a += sum(range(-2, width))
         return a + 100 * len(range(t, 7, threads))
     script = f"""
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {str(port)!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
 out = torch.full(({threads},), -1, dtype=torch.int32)
 m.KERNELS["counted_edges"](torch.tensor({lo}, dtype=torch.int32), torch.tensor({hi}, dtype=torch.int32), out, {width},
                            grid=(1,), block=({threads},))
 print(out.tolist())
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**__import__("os").environ, "TRITON_INTERPRET": "1"}, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == str([model(t) for t in range(threads)])
+    assert run_interpreted(tmp_path, code, script, timeout=120) == str([model(t) for t in range(threads)])
 
 
 def test_unrolling_innermost_counted_loops_is_an_option():

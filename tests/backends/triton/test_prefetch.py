@@ -1,21 +1,16 @@
 """Unrolled counted loops issue every copy's loads first; run in the interpreter with rows of
-every length from 0 to 13 (so the copies past a lane's trip count are masked off)."""
-
-import os
-import subprocess
-import sys
+every length from 0 to 13 (so the copies past a lane's trip count are masked off), and with
+stores through restrict pointers between the hoisted loads."""
 
 import pytest
 
 import porter
+from tests.backends.triton.interpret import run_interpreted
 from tests.passes.tile.test_prefetch import CSR_ROWS, RESTRICT
 
 pytest.importorskip("triton")
 
 SCRIPT = """
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {port!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
 torch.manual_seed(0)
 rows = 70
 lengths = torch.arange(rows) % 14
@@ -33,23 +28,7 @@ print("ok")
 """
 
 
-@pytest.mark.parametrize("unroll", [1, 4])
-def test_prefetched_loads_compute_what_the_loop_does(tmp_path, unroll):
-    result = porter.translate(CSR_ROWS, "triton", name="csr_rows.cu", unroll=unroll)
-    assert result.ok, result.errors
-    assert ("copies' loads first" in result.code) == (unroll > 1)
-    port = tmp_path / "csr_rows.py"
-    port.write_text(result.code)
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(port=str(port))], capture_output=True, text=True,
-                          env={**os.environ, "TRITON_INTERPRET": "1"}, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
-
-
 RESTRICT_SCRIPT = """
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {port!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
 torch.manual_seed(0)
 rows, n = 3, 75  # 75 = 2 x 32 + 11: the last unrolled iteration has copies past some lanes' trips
 x, w, y, z = torch.randn(rows * n), torch.randn(n), torch.randn(rows * n), torch.zeros(n)
@@ -62,13 +41,10 @@ print("ok")
 
 
 @pytest.mark.parametrize("unroll", [1, 4])
-def test_loads_hoisted_above_restrict_stores_compute_what_the_loop_does(tmp_path, unroll):
-    result = porter.translate(RESTRICT, "triton", name="restricted.cu", unroll=unroll)
+@pytest.mark.parametrize("name, kernel, script", [("csr_rows", CSR_ROWS, SCRIPT),  # the body writes no memory
+                                                  ("restricted", RESTRICT, RESTRICT_SCRIPT)])  # restrict stores
+def test_prefetched_loads_compute_what_the_loop_does(tmp_path, unroll, name, kernel, script):
+    result = porter.translate(kernel, "triton", name=f"{name}.cu", unroll=unroll)
     assert result.ok, result.errors
     assert ("copies' loads first" in result.code) == (unroll > 1)
-    port = tmp_path / "restricted.py"
-    port.write_text(result.code)
-    done = subprocess.run([sys.executable, "-c", RESTRICT_SCRIPT.format(port=str(port))], capture_output=True,
-                          text=True, env={**os.environ, "TRITON_INTERPRET": "1"}, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
+    assert run_interpreted(tmp_path, result.code, script, name) == "ok"

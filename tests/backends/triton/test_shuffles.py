@@ -5,13 +5,10 @@ Triton's lane position differ) and every shuffle has width 16, so each segment i
 indexed shuffle's source lanes go negative (CUDA takes them modulo the width). The four results
 are stored as one wide store."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 import porter
+from tests.backends.triton.interpret import run_interpreted
 
 pytest.importorskip("triton")
 
@@ -28,9 +25,6 @@ __global__ void shuffles(const float* in, float* out) {
 """
 
 SCRIPT = """
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {port!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
 threads, blocks = 48, 3
 x = torch.randn(blocks * threads)
 out = torch.zeros(4 * blocks * threads)
@@ -61,9 +55,4 @@ def test_shuffles_are_register_gathers_without_scratch(code):
 
 
 def test_shuffles_match_cuda_semantics_in_interpreter(code, tmp_path):
-    port = tmp_path / "shuffles.py"
-    port.write_text(code)
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(port=str(port))], capture_output=True, text=True,
-                          env={**os.environ, "TRITON_INTERPRET": "1"}, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
+    assert run_interpreted(tmp_path, code, SCRIPT, "shuffles") == "ok"

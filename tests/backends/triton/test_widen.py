@@ -1,22 +1,17 @@
 """Wide accesses in Triton ports: the float4 kernel computes what CUDA does in the interpreter,
 and compiles to 16-byte loads and stores for NVIDIA and AMD (for NVIDIA, none without the pass)."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 import porter
+from tests.backends.triton.interpret import run_interpreted
 from tests.passes.tile.test_widen import FLOAT4, PAIRS
 
 pytest.importorskip("triton")
 
 SCRIPT = """
-import importlib.util, torch
-spec = importlib.util.spec_from_file_location("port", {port!r}); m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
 torch.manual_seed(0)
 n = 4 * 37 + 3  # lanes past n / 4 masked off; the last 3 elements untouched (no tail here)
 x, y = torch.randn(n), torch.randn(n)
@@ -44,14 +39,10 @@ def _port(tmp_path, text, name, **options):
 
 
 def test_wide_accesses_compute_what_cuda_does(tmp_path):
-    port, code = _port(tmp_path, FLOAT4, "axpby4")
+    _, code = _port(tmp_path, FLOAT4, "axpby4")
     pairs, pairs_code = _port(tmp_path, PAIRS, "pairs")
     assert code.count("(wide)") == 3 and pairs_code.count("(wide)") == 2
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(port=str(port), pairs=str(pairs))],
-                          capture_output=True, text=True, env={**os.environ, "TRITON_INTERPRET": "1"},
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
+    assert run_interpreted(tmp_path, code, SCRIPT, "axpby4", pairs=str(pairs)) == "ok"
 
 
 def _global_accesses(path, target) -> set[str]:
