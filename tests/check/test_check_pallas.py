@@ -1,27 +1,17 @@
 """The Pallas checker on golden kernels (CPU only): interpreters, lowerings, wrong ports, refusals."""
 
-from pathlib import Path
-
 import pytest
 
 from porter.check.machine import Machine
 from porter.check.pallas import PallasChecker
 from porter.check.records import FAIL, PASS, UNSUPPORTED
-from porter.golden.spec import load_spec
-from porter.golden.store import default_store, load
+from tests.golden_cases import golden_cases
 
 pytest.importorskip("jax")
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "kernels"
-
-
-def _cases(name: str, only: str):
-    spec = load_spec(GOLDEN / f"{name}.toml")
-    store = default_store(spec.path)
-    return spec, [(c, load(store, spec.name, c.name)) for c in spec.cases if c.name == only]
 
 
 def test_saxpy_passes_both_flavours_and_lowers(tmp_path):
-    spec, cases = _cases("saxpy", "n1000")
+    spec, cases = golden_cases("saxpy", "n1000")
     records = PallasChecker(Machine(tmp_path)).check_kernel(spec, cases)
     checks = {(r.backend, r.check): r.status for r in records}
     assert checks[("pallas-gpu", "run interpreter")] == PASS
@@ -31,7 +21,7 @@ def test_saxpy_passes_both_flavours_and_lowers(tmp_path):
 
 
 def test_a_shared_memory_reduction_passes_on_both_flavours(tmp_path):
-    spec, cases = _cases("softmax_rows", "9x13_t32")
+    spec, cases = golden_cases("softmax_rows", "9x13_t32")
     records = PallasChecker(Machine(tmp_path), lower=False).check_kernel(spec, cases)
     checks = {(r.backend, r.check): r for r in records}
     assert checks[("pallas-gpu", "run interpreter")].status == PASS
@@ -39,14 +29,14 @@ def test_a_shared_memory_reduction_passes_on_both_flavours(tmp_path):
 
 
 def test_a_64_bit_kernel_is_refused_on_tpu(tmp_path):
-    spec, cases = _cases("collatz", "n1000_cap100")
+    spec, cases = golden_cases("collatz", "n1000_cap100")
     records = PallasChecker(Machine(tmp_path), flavors=("tpu",), lower=False).check_kernel(spec, cases)
     assert {r.status for r in records} == {UNSUPPORTED}
     assert "P0608" in records[0].detail
 
 
 def test_a_wrong_port_fails(tmp_path):
-    spec, cases = _cases("saxpy", "n1000")
+    spec, cases = golden_cases("saxpy", "n1000")
     wrong = PallasChecker(Machine(tmp_path), flavors=("gpu",), lower=False,
                           edit_port=lambda code: code.replace("((a * _ld", "((a * 0.5 * _ld"))
     records = wrong.check_kernel(spec, cases)

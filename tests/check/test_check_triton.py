@@ -1,24 +1,14 @@
 """`porter check --backend triton` on a CPU machine: compile gate, interpreter runs, wrong ports."""
 
-from pathlib import Path
-
 import pytest
 
 from porter.check.machine import Machine
 from porter.check.records import FAIL, PASS, UNSUPPORTED
 from porter.check.run import check
 from porter.check.triton import TritonChecker
-from porter.golden.spec import load_spec
-from porter.golden.store import default_store, load
+from tests.golden_cases import GOLDEN, golden_cases
 
 pytest.importorskip("triton")
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "kernels"
-
-
-def _cases(name: str, only: str):
-    spec = load_spec(GOLDEN / f"{name}.toml")
-    store = default_store(spec.path)
-    return spec, [(c, load(store, spec.name, c.name)) for c in spec.cases if c.name == only]
 
 
 def test_saxpy_and_a_reduction_pass_in_the_interpreter(tmp_path):
@@ -34,7 +24,7 @@ def test_saxpy_and_a_reduction_pass_in_the_interpreter(tmp_path):
 
 
 def test_a_wrong_port_fails(tmp_path):
-    spec, cases = _cases("saxpy", "n1000")
+    spec, cases = golden_cases("saxpy", "n1000")
     wrong = TritonChecker(Machine(tmp_path), edit_port=lambda code: code.replace("(a * tl.load", "(a * 0.5 * tl.load"),
                           gpu=False)
     records = wrong.check_kernel(spec, cases)
@@ -44,7 +34,7 @@ def test_a_wrong_port_fails(tmp_path):
 
 
 def test_refused_kernel_is_unsupported(tmp_path):
-    spec, cases = _cases("bitonic_sort", "n300_t64")
+    spec, cases = golden_cases("bitonic_sort", "n300_t64")
     records = TritonChecker(Machine(tmp_path), gpu=False).check_kernel(spec, cases)
     assert {r.status for r in records} == {UNSUPPORTED}
     assert "P0403" in records[0].detail
