@@ -12,6 +12,7 @@ from pathlib import Path
 from porter.backends.triton.emit import emit_module
 from porter.backends.triton.options import TritonOptions
 from porter.backends.tile import lower_for_tile_backend
+from porter.passes.tile.strided import strided_loops
 from porter.passes.tile.widen import widen
 from porter.result import TranslationResult
 from porter.source import SourceFile
@@ -27,10 +28,13 @@ class TritonBackend:
                                                   raise_reductions=options.raise_reductions)
         if programs is None:
             return result
+        if options.strided:
+            programs = [strided_loops(p, spare=options.unroll - 1) for p in programs]
         if options.widen:
             programs = [widen(p) for p in programs]
         result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
-                                  prefetch=options.prefetch, warps=options.warps)
+                                  prefetch=options.prefetch, warps=options.warps,
+                                  specialize=options.specialize)
         return result
 
 

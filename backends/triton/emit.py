@@ -42,8 +42,10 @@ def _constant(v: V) -> bool:
 
 
 class _Emitter:
-    def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True):
+    def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True,
+                 specialize: bool = True):
         self.p = program
+        self.specialize = specialize
         self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
         self.source_name = source_name
         self.unroll = unroll
@@ -263,7 +265,11 @@ class _Emitter:
             case "loop" if len(a) > 1 and a[1] is not None:
                 # a counted uniform loop: its trip count once, no condition re-evaluated
                 trips = str(a[1].args[0]) if a[1].op == "const" else self.ex(a[1])
-                self.counted(indent, trips, 1, f"{at}  (counted)", s.body)
+                # iterations past the count do nothing when the loop says so (``spare``): unroll
+                spare = a[2] if len(a) > 2 else 0
+                copies = min(self.unroll, spare + 1) if _unrollable(s.body) else 1
+                note = "" if copies == 1 else f", {copies} copies of the body per iteration"
+                self.counted(indent, trips, copies, f"{at}  (counted{note})", s.body)
             case "loop":
                 self.put(indent, f"while {self.ex(a[0])}:{at}")
                 self.body(s.body, indent + 1)
@@ -302,13 +308,14 @@ class _Emitter:
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
         plan = prefetch.plan(body, self.memory) if copies > 1 and self.prefetch_loads else None
+        # the prefetched names hold for this loop only (a pass may emit the same body twice)
+        outer, prefetched = self.copy, dict(self.prefetched)
         if plan is not None:
             self.prefetch(indent + 1, plan, copies)
-        outer = self.copy
         for k in range(copies):
             self.copy = k
             self.body(body, indent + 1)
-        self.copy = outer
+        self.copy, self.prefetched = outer, prefetched
 
     def assigned(self, s: S) -> str:
         """The right-hand side of a ``let`` or ``set``."""
@@ -362,8 +369,13 @@ class _Emitter:
         args += ["BX: tl.constexpr", "BY: tl.constexpr", "BZ: tl.constexpr", "LANES: tl.constexpr"]
         if uses_segments(p):
             args.append("WARP: tl.constexpr")
-        nospec = [ident(q.name) for q in scalars] + [f"_size_{sh.name}" for sh in p.shared]
-        self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
+        if self.specialize:
+            # Triton specializes integer arguments as it does for hand-written kernels (divisible by
+            # 16: aligned row pointers and masks constant over 16 lanes, so vector accesses)
+            self.put(0, "@triton.jit")
+        else:
+            nospec = [ident(q.name) for q in scalars] + [f"_size_{sh.name}" for sh in p.shared]
+            self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
         self.put(0, f"def {sym}_kernel({', '.join(args)}):")
         self.put(1, f'"""CUDA kernel {p.kernel} ({self.source_name}:{p.line}): one program per CUDA block, '
                  'one lane per thread."""')
@@ -549,12 +561,12 @@ def _unrollable(body) -> bool:
 
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
-                warps: str = "auto") -> str:
+                warps: str = "auto", specialize: bool = True) -> str:
     parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     for program in programs:
-        emitter = _Emitter(program, source_name, unroll, prefetch)
+        emitter = _Emitter(program, source_name, unroll, prefetch, specialize)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)

@@ -20,6 +20,9 @@ class TritonOptions:
     unroll: int = 4
     #: issue every copy's loads before the copies run (porter.passes.tile.prefetch)
     prefetch: bool = True
+    #: strided lane loops (``for (c = threadIdx.x; c < n; c += 256)``) as uniform counted loops
+    #: that recompute ``c`` from the iteration number (porter.passes.tile.strided)
+    strided: bool = True
     #: runs of loads or stores of consecutive elements (float4 and float2 accesses) as one wide
     #: access (porter.passes.tile.widen)
     widen: bool = True
@@ -27,6 +30,10 @@ class TritonOptions:
     #: "cuda" (one per CUDA warp: the CUDA block's residency and cache footprint) or "auto"
     #: (packed, unless the launch's packed programs would not fill the GPU: then cuda)
     warps: str = "auto"
+
+    #: let Triton specialize integer arguments (divisible by 16, equal to 1) as it does for
+    #: hand-written kernels; off: one compiled kernel for every value
+    specialize: bool = True
 
     def __post_init__(self):
         if self.warps not in WARP_POLICIES:
@@ -36,5 +43,5 @@ class TritonOptions:
 
     def to_json(self) -> dict:
         return {"instantiate": list(self.instantiate), "raise_reductions": self.raise_reductions,
-                "unroll": self.unroll, "prefetch": self.prefetch, "widen": self.widen,
-                "warps": self.warps}
+                "unroll": self.unroll, "prefetch": self.prefetch, "strided": self.strided, "widen": self.widen,
+                "warps": self.warps, "specialize": self.specialize}

@@ -13,7 +13,9 @@ padded to powers of two per dimension (``lanes = BX*BY*BZ``). Statements (:class
 ``if``            a branch on a uniform condition
 ``where``         a region of lanes: ``mask = cond`` (the parent's mask and'ed in)
 ``loop``          a loop on a uniform condition; ``trips`` (or None): its trip count, known on
-                  entry (counted loops), so a target may emit a counted loop
+                  entry (counted loops), so a target may emit a counted loop; ``spare`` (0 when
+                  absent): how many iterations past ``trips`` a target may run (they do nothing:
+                  :mod:`.strided`), so that it may unroll
 ``mloop``         a masked loop: runs while any lane of ``mask`` is active; ``trips`` (or None):
                   each lane's trip count known on entry (counted loops, :mod:`.trips`), so
                   a target may run max(trips over mask) iterations instead of asking each time
@@ -199,7 +201,8 @@ def render_stmts(body, indent: str = "  ") -> list[str]:
                 lines.append(f"{indent}where {a[0]} = {fmt(a[1])}:{at}")
                 lines += render_stmts(s.body, indent + "  ")
             case "loop":
-                trips = f"  [trips {fmt(a[1])}]" if len(a) > 1 and a[1] is not None else ""
+                trips = f"  [trips {fmt(a[1])}{f', spare {a[2]}' if len(a) > 2 and a[2] else ''}]" \
+                    if len(a) > 1 and a[1] is not None else ""
                 lines.append(f"{indent}loop while {fmt(a[0])}:{trips}{at}")
                 lines += render_stmts(s.body, indent + "  ")
             case "mloop":

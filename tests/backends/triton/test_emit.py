@@ -98,4 +98,6 @@ def test_unrolling_innermost_counted_loops_is_an_option():
     unrolled = translate("strided_lanes").code
     assert "4 copies of the body per iteration" in unrolled
     plain = porter.translate(KERNELS["strided_lanes"], "triton", name="strided_lanes.cu", unroll=1).code
-    assert "copies of the body" not in plain and "masked loop, counted" in plain
+    assert "copies of the body" not in plain and "(counted)" in plain
+    masked = porter.translate(KERNELS["strided_lanes"], "triton", name="strided_lanes.cu", strided=False).code
+    assert "masked loop, counted, 4 copies of the body per iteration" in masked

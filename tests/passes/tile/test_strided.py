@@ -1,0 +1,72 @@
+"""Strided lane loops become uniform counted loops (porter.passes.tile.strided)."""
+
+from pathlib import Path
+
+import pytest
+from porter.frontends.ir_frontend import build_ir
+
+from porter.passes.tile import lower_module, render
+from porter.passes.tile.strided import strided_loops
+from porter.source import load_source
+
+EXPECTED = Path(__file__).parent / "expected"
+
+# the row loop of a softmax-like kernel (int c += unsigned blockDim.x), and one under a branch
+ROWS = """
+__global__ void strided_rows(const float* x, float* out, int n, int limit) {
+    float acc = 0.0f;
+    for (int c = threadIdx.x; c < n; c += blockDim.x) {
+        acc += x[blockIdx.x * n + c];
+    }
+    if (threadIdx.x < limit) {
+        for (unsigned u = threadIdx.x * 2; u <= 40u; u += 64u) {
+            acc += x[u];
+        }
+    }
+    out[blockIdx.x * blockDim.x + threadIdx.x] = acc;
+}
+"""
+
+# loops that must stay masked loops: the variable read after the loop, a per-lane bound, a 64-bit
+# variable, a condition with the variable on the right, a bound the body changes
+LEFT_ALONE = """
+__global__ void left_alone(const float* x, const int* lim, float* out, int n, long wide) {
+    int t = threadIdx.x;
+    float acc = 0.0f;
+    int c;
+    for (c = t; c < n; c += 32) { acc += x[c]; }
+    for (int d = t; d < lim[t]; d += 32) { acc += x[d]; }
+    for (long e = t; e < wide; e += 32) { acc += x[e]; }
+    for (int f = t; n > f; f += 32) { acc += x[f]; }
+    int m = n;
+    for (int g = t; g < m; g += 32) { acc += x[g]; m -= 1; }
+    out[t] = acc + c;
+}
+"""
+
+
+def program_of(text: str, name: str):
+    source = load_source(text, name=f"{name}.cu")
+    (program,), problems = lower_module(build_ir(source), source.text)
+    assert problems == []
+    return program
+
+
+def test_strided_loops_block_program_text():
+    program = strided_loops(program_of(ROWS, "strided_rows"), spare=3)
+    assert render(program) == (EXPECTED / "strided_rows.expected").read_text()
+
+
+def test_every_rewritten_loop_recomputes_its_variable_and_mask_from_the_iteration():
+    text = render(strided_loops(program_of(ROWS, "strided_rows"), spare=1))
+    assert "masked loop" not in text
+    assert text.count("[trips ") == 2 and text.count("spare 1]") == 2
+    # the branch's lanes stay in the mask of the loop under it
+    assert "lm5 = (m4 && (u_wide <= (40 - (lm5_k * 64))))" in text, text
+
+
+@pytest.mark.parametrize("spare", [0, 3])
+def test_loops_the_pass_cannot_prove_equivalent_are_left_alone(spare):
+    program = program_of(LEFT_ALONE, "left_alone")
+    assert render(strided_loops(program, spare)) == render(program)
+    assert render(program).count("masked loop") == 5
