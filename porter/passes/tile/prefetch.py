@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from porter.passes.tile.alias import Aliasing
-from porter.passes.tile.program import S, V, reads, walk_statements
+from porter.passes.tile.program import S, V, assigned, reads, walk_statements
 
 #: operations whose value is not a pure function of their operands within one iteration (a load
 #: is, when the body writes no memory)
@@ -74,12 +74,10 @@ def plan(body: tuple[S, ...], memory: Aliasing | None = None) -> Plan | None:
         return root is not None and root not in written_params
     flat = list(_straight_line(body))
     in_flat = {id(s) for s in flat}
-    written = {_target(s) for s in walk_statements(body) if _target(s)}
-    conditional = {_target(s) for s in walk_statements(body) if _target(s) and id(s) not in in_flat}
+    written = {name for s in walk_statements(body) for name in assigned(s)}
+    conditional = {name for s in walk_statements(body) if id(s) not in in_flat for name in assigned(s)}
     # a wide load's names are never pure (its load stays where it is)
-    wide = {name for s in walk_statements(body) if s.kind == "vlet" for name in s.args[0]}
-    written |= wide
-    conditional |= wide
+    conditional |= {name for s in walk_statements(body) if s.kind == "vlet" for name in s.args[0]}
     pure = written - conditional
     changed = True
     while changed:  # drop names with an assignment that reads something impure, to a fixpoint

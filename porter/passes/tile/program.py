@@ -100,6 +100,14 @@ def walk_statements(body):
         yield from walk_statements(s.orelse)
 
 
+def assigned(s: S) -> tuple[str, ...]:
+    """The variable names statement ``s`` itself sets (``let``, ``set``, a ``where`` mask, a
+    ``vlet``'s names), not those of its nested bodies."""
+    if s.kind in ("let", "set", "where"):
+        return (s.args[0],)
+    return tuple(s.args[0]) if s.kind == "vlet" else ()
+
+
 def reads(x) -> set[str]:
     """The variable names value ``x`` reads (a mask given by name included); a bare string is a
     mask's name."""

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from porter.passes.tile.program import BlockProgram, S, V, fmt, reads, walk_statements
+from porter.passes.tile.program import BlockProgram, S, V, assigned, fmt, reads, walk_statements
 
 #: induction-variable types rewritten (C's int and unsigned: their comparisons are exact in 64 bits)
 _INDEX_TYPES = ("i32", "u32")
@@ -212,13 +212,7 @@ def _is_var(v: V, name: str) -> bool:
 
 
 def _written(body) -> set[str]:
-    names: set[str] = set()
-    for s in walk_statements(body):
-        if s.kind in ("let", "set", "where"):
-            names.add(s.args[0])
-        elif s.kind == "vlet":
-            names |= set(s.args[0])
-    return names
+    return {name for s in walk_statements(body) for name in assigned(s)}
 
 
 def _statement_reads(s: S) -> set[str]:
@@ -245,7 +239,7 @@ def _read_elsewhere(body, names: set[str], keep: set[int], declaration: str) -> 
             continue
         if _statement_reads(s) & names:
             return True
-        if s.kind in ("set", "let", "where") and s.args[0] in names:
+        if set(assigned(s)) & names:
             return True
         if _read_elsewhere(s.body, names, keep, declaration) or _read_elsewhere(s.orelse, names, keep, declaration):
             return True
