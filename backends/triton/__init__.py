@@ -34,7 +34,8 @@ class TritonBackend:
             programs = [widen(p) for p in programs]
         result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
                                   prefetch=options.prefetch, warps=options.warps,
-                                  specialize=options.specialize)
+                                  specialize=options.specialize, fuse_loops=options.fuse,
+                                  fused_sums=options.fused_sums)
         return result
 
 

@@ -17,7 +17,7 @@ import math
 from porter.backends.tile import python_name, shuffle_source, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
-from porter.passes.tile import prefetch
+from porter.passes.tile import fuse, prefetch
 from porter.passes.tile.alias import aliasing
 from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 
@@ -43,9 +43,16 @@ def _constant(v: V) -> bool:
 
 class _Emitter:
     def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True,
-                 specialize: bool = True):
+                 specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "none"):
         self.p = program
+        self.fused_sums = fused_sums
         self.specialize = specialize
+        self.fuse_loops = fuse_loops
+        # lane vectors of the program (fused loops read those set outside the loop as [LANES, 1])
+        self.vectors = {s.args[0] for s in walk_statements(program.body)
+                        if s.kind == "where" or s.kind == "let" and s.args[1].vec} | {"act"}
+        self.fusion: fuse.Fusion | None = None  # the fused loop being emitted
+        self.fused_loops = 0
         self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
         self.source_name = source_name
         self.unroll = unroll
@@ -78,15 +85,16 @@ class _Emitter:
         text = self.ex(v)
         if v.vec:
             return text
+        zi, shape = ("_zf", f"[LANES, {self.fusion.copies}]") if self.fusion else ("_zi", "[LANES]")
         if v.dtype.startswith("*"):
-            return f"({text} + _zi)"
+            return f"({text} + {zi})"
         if v.dtype == "bool":
             # a vector comparison: the CPU interpreter's masks must be real bool arrays
             if _constant(v):
-                return f"(_zi {'==' if v.args and v.args[0] else '!='} 0)" if v.op == "const" else \
-                    f"((_zi + tl.full([], {text}, tl.int32)) != 0)"
-            return f"((_zi + ({text}).to(tl.int32)) != 0)"
-        return f"(tl.zeros([LANES], {TL[v.dtype]}) + {text})"
+                return f"({zi} {'==' if v.args and v.args[0] else '!='} 0)" if v.op == "const" else \
+                    f"(({zi} + tl.full([], {text}, tl.int32)) != 0)"
+            return f"(({zi} + ({text}).to(tl.int32)) != 0)"
+        return f"(tl.zeros({shape}, {TL[v.dtype]}) + {text})"
 
     def identity(self, op: str, dtype: str) -> str:
         """The identity of ``op`` for ``dtype``, as a typed scalar (the value of masked-off lanes)."""
@@ -114,11 +122,17 @@ class _Emitter:
         return self.ex(m)
 
     def var(self, name: str) -> str:
-        return self.renamed.get(name) or ident(name)
+        if name in self.renamed:
+            return self.renamed[name]
+        if self.fusion is not None and name in self.vectors:
+            return f"{ident(name)}[:, None]"  # set before the fused loop: the same in every copy
+        return ident(name)
 
     def ptr(self, base: V, index: V, vector: bool) -> str:
         text = f"{self.ex(base)} + {self.ex(index)}"
-        if vector and not (base.vec or index.vec):
+        if self.fusion is not None:
+            text += " + _zf"  # every copy's pointer (the mask may be wider than the address)
+        elif vector and not (base.vec or index.vec):
             text += " + _zi"
         return text
 
@@ -154,9 +168,10 @@ class _Emitter:
             case "param":
                 return ident(a[0])
             case "tid" | "bid" | "bdim" | "gdim":
-                return f"_{v.op}_{a[0]}"
+                column = "[:, None]" if self.fusion is not None and v.op == "tid" else ""
+                return f"_{v.op}_{a[0]}{column}"
             case "ltid":
-                return "_ltid"
+                return "_ltid[:, None]" if self.fusion is not None else "_ltid"
             case "bin":
                 op = {"&&": "&", "||": "|"}.get(a[0], a[0])
                 if a[0] == "/" and v.dtype[0] in "iu":
@@ -232,8 +247,13 @@ class _Emitter:
         a = s.args
         at = f"  # line {s.line}" if s.line else ""
         match s.kind:
+            case "let" | "set" if self.fusion is not None and id(s) in self.fusion.accumulators:
+                self.accumulate(indent, self.fusion.accumulators[id(s)], at)
+            case "set" if self.fusion is not None and id(s) == self.fusion.increment:
+                counter, step = ident(a[0]), self.ex(self.fusion.step)
+                self.put(indent, f"{counter} = {counter} + {step} * {self.fusion.copies}{at}")
             case "let" | "set":
-                self.put(indent, f"{ident(a[0])} = {self.assigned(s)}{at}")
+                self.put(indent, f"{self.var(a[0])} = {self.assigned(s)}{at}")
             case "store":
                 space, base, index, value, m = a
                 self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={self.mask(m)}){at}")
@@ -260,8 +280,10 @@ class _Emitter:
                     self.put(indent, "else:")
                     self.body(s.orelse, indent + 1)
             case "where":
-                self.put(indent, f"{ident(a[0])} = {self.ex(a[1])}{at}")
+                self.put(indent, f"{self.var(a[0])} = {self.ex(a[1])}{at}")
                 self.body(s.body, indent)
+            case "loop" if len(a) > 1 and a[1] is not None and (fusion := self.fusion_of(s)) is not None:
+                self.fused(indent, s, fusion, at)
             case "loop" if len(a) > 1 and a[1] is not None:
                 # a counted uniform loop: its trip count once, no condition re-evaluated
                 trips = str(a[1].args[0]) if a[1].op == "const" else self.ex(a[1])
@@ -293,7 +315,20 @@ class _Emitter:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
 
     def counted(self, indent: int, trips: str, copies: int, comment: str, body) -> None:
-        """A loop of a known number of iterations, each running ``copies`` copies of ``body``.
+        """A loop of a known number of iterations, each running ``copies`` copies of ``body``."""
+        self.loop_header(indent, trips, copies, comment)
+        plan = prefetch.plan(body, self.memory) if copies > 1 and self.prefetch_loads else None
+        # the prefetched names hold for this loop only (a pass may emit the same body twice)
+        outer, prefetched = self.copy, dict(self.prefetched)
+        if plan is not None:
+            self.prefetch(indent + 1, plan, copies)
+        for k in range(copies):
+            self.copy = k
+            self.body(body, indent + 1)
+        self.copy, self.prefetched = outer, prefetched
+
+    def loop_header(self, indent: int, trips: str, copies: int, comment: str) -> None:
+        """The head of a loop of ``trips`` iterations taken ``copies`` at a time.
 
         A literal count is a ``range``; a computed one is a ``while`` on a counter: Triton 3.6's
         interpreter cannot take a tensor as a ``range`` bound (it keeps scalars as 1-element arrays).
@@ -307,15 +342,106 @@ class _Emitter:
             self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
-        plan = prefetch.plan(body, self.memory) if copies > 1 and self.prefetch_loads else None
-        # the prefetched names hold for this loop only (a pass may emit the same body twice)
-        outer, prefetched = self.copy, dict(self.prefetched)
-        if plan is not None:
-            self.prefetch(indent + 1, plan, copies)
-        for k in range(copies):
-            self.copy = k
-            self.body(body, indent + 1)
-        self.copy, self.prefetched = outer, prefetched
+
+    # ------------------------------------------------------------------------- fused loops
+    def fusion_of(self, loop: S) -> fuse.Fusion | None:
+        if not self.fuse_loops or self.fusion is not None:
+            return None
+        copies = fuse.copies_for(loop, self.unroll)
+        fusion = fuse.plan(loop, copies, self.p, self.memory) if copies > 1 else None
+        if fusion is not None and self.fused_sums == "none" and any(a.in_order for a in fusion.accumulators.values()):
+            return None  # a floating-point sum: fused only exactly (in-order, with exchanges) or reassociated
+        return fusion
+
+    def fused(self, indent: int, loop: S, fusion: fuse.Fusion, at: str) -> None:
+        """A counted loop run ``copies`` iterations at a time, side by side (see :mod:`fuse`): the
+        body once over [LANES, copies] tensors, the counter a row of the copies' values."""
+        trips = loop.args[1]
+        count = str(trips.args[0]) if trips.op == "const" else self.ex(trips)
+        copies = fusion.copies
+        self.fused_loops += 1
+        tag = f"_f{self.fused_loops}"
+        self.partials(indent, fusion)
+        self.loop_header(indent, count, copies, f"{at}  (counted, {copies} iterations side by side)")
+        inner = indent + 1
+        self.put(inner, f"_zf = tl.zeros([LANES, {copies}], dtype=tl.int32)")
+        counter = f"{tag}_{ident(fusion.counter)}"
+        self.put(inner, f"{counter} = {ident(fusion.counter)} + {self.ex(fusion.step)} * "
+                        f"tl.arange(0, {copies})[None, :]  # the counter of each copy")
+        outer = self.renamed
+        self.renamed = {**outer, fusion.counter: counter, **{name: f"{tag}_{ident(name)}" for name in fusion.locals}}
+        self.fusion = fusion
+        self.body(loop.body, inner)
+        self.fusion, self.renamed = None, outer
+        self.combine(indent, fusion)
+
+    def partial(self, acc: fuse.Accumulator) -> str:
+        return f"_f{self.fused_loops}_{ident(acc.name)}"
+
+    def partials(self, indent: int, fusion: fuse.Fusion) -> None:
+        """Before a fused loop: each accumulator's partial results, one column per copy, at the
+        identity (the columns stay apart until the loop ends: no exchange between lanes inside)."""
+        for acc in fusion.accumulators.values():
+            if not self.in_order(acc):
+                self.put(indent, f"{self.partial(acc)} = tl.zeros([LANES, {fusion.copies}], {TL[acc.term.dtype]}) + "
+                                 f"{self.identity(acc.op, acc.term.dtype)}  # {acc.name}: a partial {acc.op} per copy")
+
+    def combine(self, indent: int, fusion: fuse.Fusion) -> None:
+        """After a fused loop: each accumulator takes its copies' partial results."""
+        for acc in fusion.accumulators.values():
+            if not self.in_order(acc):
+                name, dtype = ident(acc.name), TL[acc.term.dtype]
+                reduced = f"{REDUCE[acc.op]}({self.partial(acc)}, axis=1).to({dtype})"
+                combined = f"{name} + {reduced}" if acc.op == "add" else MATH[acc.op].format(name, reduced)
+                self.put(indent, f"{name} = {combined}  # the copies' partial results")
+
+    def in_order(self, acc: fuse.Accumulator) -> bool:
+        """Whether the copies' terms go into ``acc`` one by one in iteration order (a floating-point
+        sum when the sums option says so) rather than through partial results."""
+        return acc.in_order and self.fused_sums == "in-order"
+
+    def accumulate(self, indent: int, acc: fuse.Accumulator, at: str) -> None:
+        """``acc = op(acc, term)`` for every copy of a fused loop: into the copies' partial results
+        (max, min and integer sums: exact in any order; floating-point sums reassociated, as
+        tl.sum does), or for a floating-point sum under ``in-order`` copy by copy in iteration
+        order, so that each lane adds exactly what the loop added (a layout exchange per
+        iteration: slower)."""
+        copies, name = self.fusion.copies, ident(acc.name)
+        mask = self.mask(acc.mask) if acc.mask is not None else None
+        if not self.in_order(acc):
+            partial, term = self.partial(acc), self.ex(acc.term)
+            combined = f"{partial} + {term}" if acc.op == "add" else MATH[acc.op].format(partial, term)
+            text = f"tl.where({mask}, {combined}, {partial})" if mask else combined
+            self.put(indent, f"{partial} = {text}{at}  ({acc.name}, per copy)")
+            return
+        tag = f"_f{self.fused_loops}_{name}"
+        columns = [f"{tag}{k}" for k in range(copies)]
+        term = acc.term
+        product = term.op == "bin" and term.args[0] == "*"
+        parts = [term.args[1], term.args[2]] if product else [term]
+        split = []
+        for i, part in enumerate(parts):
+            names = [f"{c}_{i}" for c in columns]
+            self.columns(indent, f"(tl.zeros([LANES, {copies}], {TL[part.dtype]}) + {self.ex(part)})", names)
+            split.append(names)
+        if mask:
+            self.columns(indent, f"(({mask}) & (_zf == 0))", [f"{c}_m" for c in columns])
+        for k, column in enumerate(columns):
+            value = f"{split[0][k]} * {split[1][k]}" if product else split[0][k]
+            added = f"{name} + {value}"
+            text = f"tl.where({column}_m, {added}, {name})" if mask else added
+            self.put(indent, f"{name} = {text}{at if k == 0 else ''}{'  (copy by copy, in order)' if k == 0 else ''}")
+
+    def columns(self, indent: int, wide: str, names: list[str]) -> None:
+        """The columns of a [LANES, len(names)] tensor into ``names``, in order (a power of two:
+        tl.split halves the last dimension, so the even and the odd columns come apart first)."""
+        if len(names) == 2:
+            self.put(indent, f"{names[0]}, {names[1]} = tl.split({wide})")
+            return
+        tag = f"_c{len(self.lines)}"
+        self.put(indent, f"{tag}_even, {tag}_odd = tl.split(tl.reshape({wide}, [LANES, {len(names) // 2}, 2]))")
+        self.columns(indent, f"{tag}_even", names[0::2])
+        self.columns(indent, f"{tag}_odd", names[1::2])
 
     def assigned(self, s: S) -> str:
         """The right-hand side of a ``let`` or ``set``."""
@@ -561,12 +687,13 @@ def _unrollable(body) -> bool:
 
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
-                warps: str = "auto", specialize: bool = True) -> str:
+                warps: str = "auto", specialize: bool = True, fuse_loops: bool = True,
+                fused_sums: str = "none") -> str:
     parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     for program in programs:
-        emitter = _Emitter(program, source_name, unroll, prefetch, specialize)
+        emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)

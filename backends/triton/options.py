@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 #: TritonOptions.warps values
 WARP_POLICIES = ("auto", "packed", "cuda")
+#: TritonOptions.fused_sums values
+FUSED_SUMS = ("none", "in-order", "partial")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,15 @@ class TritonOptions:
     #: strided lane loops (``for (c = threadIdx.x; c < n; c += 256)``) as uniform counted loops
     #: that recompute ``c`` from the iteration number (porter.passes.tile.strided)
     strided: bool = True
+    #: counted uniform loops whose iterations are independent run ``unroll`` iterations side by side,
+    #: as one [lanes, copies] tile (porter.passes.tile.fuse); off: copies one after another
+    fuse: bool = True
+    #: loops that add up floating-point values: "none" (not fused: kept as copies one after
+    #: another, each lane adding in iteration order), "in-order" (fused, each lane still adding its
+    #: values in iteration order, exactly as the CUDA thread does: a layout exchange per
+    #: iteration) or "partial" (fused, a partial sum per copy added up after the loop:
+    #: reassociated, so results differ from CUDA's in the last bits)
+    fused_sums: str = "none"
     #: runs of loads or stores of consecutive elements (float4 and float2 accesses) as one wide
     #: access (porter.passes.tile.widen)
     widen: bool = True
@@ -38,10 +49,12 @@ class TritonOptions:
     def __post_init__(self):
         if self.warps not in WARP_POLICIES:
             raise ValueError(f"warps must be one of {', '.join(WARP_POLICIES)}, not {self.warps!r}")
+        if self.fused_sums not in FUSED_SUMS:
+            raise ValueError(f"fused_sums must be one of {', '.join(FUSED_SUMS)}, not {self.fused_sums!r}")
         if self.unroll < 1:
             raise ValueError(f"unroll must be at least 1, not {self.unroll}")
 
     def to_json(self) -> dict:
         return {"instantiate": list(self.instantiate), "raise_reductions": self.raise_reductions,
-                "unroll": self.unroll, "prefetch": self.prefetch, "strided": self.strided, "widen": self.widen,
+                "unroll": self.unroll, "prefetch": self.prefetch, "strided": self.strided, "fuse": self.fuse, "fused_sums": self.fused_sums, "widen": self.widen,
                 "warps": self.warps, "specialize": self.specialize}

@@ -108,6 +108,25 @@ def assigned(s: S) -> tuple[str, ...]:
     return tuple(s.args[0]) if s.kind == "vlet" else ()
 
 
+def statement_reads(s: S) -> set[str]:
+    """The variable names statement ``s`` itself reads (its values, masks and conditions; a masked
+    ``set`` reads the variable it keeps on other lanes), not those of its nested bodies."""
+    a = s.args
+    match s.kind:
+        case "let":
+            return reads(a[1])
+        case "set":
+            return reads(a[1]) | (reads(a[2]) | {a[0]} if a[2] else set())
+        case "where" | "vlet":
+            return reads(a[1])
+        case "store" | "vstore":
+            values = a[3] if s.kind == "vstore" else (a[3],)
+            return reads(a[1]) | reads(a[2]) | reads(a[4]) | set().union(*(reads(v) for v in values))
+        case "mloop":
+            return {a[0]} | (reads(a[1]) if len(a) > 1 else set())
+    return set().union(set(), *(reads(x) for x in a if isinstance(x, V)))
+
+
 def reads(x) -> set[str]:
     """The variable names value ``x`` reads (a mask given by name included); a bare string is a
     mask's name."""

@@ -1,0 +1,275 @@
+"""Which counted loops a target may run as one tile of iterations: ``copies`` at once, side by side.
+
+A target that unrolls a counted uniform loop writes ``copies`` copies of its body per iteration
+(one after another: each lane computes ``copies`` lane vectors). *Fusing* them instead makes
+the iterations a second tile dimension: the body runs once per ``copies`` iterations over
+``[lanes, copies]`` tensors, the counter being ``k + step * (0, 1, .., copies - 1)``, so that
+one load covers ``copies * lanes`` elements (as a hand-written tile kernel's ``BLOCK`` does).
+
+That is faithful only where the iterations do not depend on each other, which :func:`plan`
+checks for one loop (``loop`` with ``trips``), or answers None:
+
+* the loop is counted, and its iterations past ``trips`` do nothing (``spare`` at least
+  ``copies - 1``), or ``trips`` is a constant that ``copies`` divides;
+* its last statement is ``k = k + step`` (``k`` uniform, an integer; ``step`` loop-invariant), the
+  only assignment of ``k``; ``k`` is not read after the loop when the rounding up to a multiple
+  of ``copies`` would leave it different;
+* every other variable the body sets is either *local* (first set unmasked, read by nothing
+  before that in the body nor after the loop) or an *accumulator*: a lane vector set exactly
+  once, ``acc = op(acc, term)`` (optionally masked) with ``op`` one of ``+``, ``max``, ``min``,
+  and read by nothing else in the body. The target combines the copies' terms into it: max
+  and min and integer sums in any order (exact), floating-point sums copy by copy in iteration
+  order, so that every lane adds exactly the values it added before, in the same order;
+* no statement but ``let``/``set``/``where``/``store``; no exchange between lanes, reduction,
+  atomic or wide access; no store to shared memory;
+* every store goes through a ``__restrict__`` parameter no load of the body reads from
+  (:mod:`.alias`), at an index affine in ``k`` with a non-zero coefficient: no two iterations
+  of a lane write one element, so the order the copies' stores run in does not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from porter.passes.tile.alias import Aliasing
+from porter.passes.tile.program import BlockProgram, S, V, assigned, reads, statement_reads, walk_statements
+
+#: operations whose value depends on other lanes or on memory order
+_UNFUSABLE_OPS = frozenset({"atomic", "shfl", "reduce", "count", "any"})
+#: accumulator operations: the block-program operation that combines -> the reduction
+_COMBINE = {("bin", "+"): "add", ("math", "max"): "max", ("math", "min"): "min"}
+
+
+@dataclass(frozen=True)
+class Accumulator:
+    name: str
+    op: str  # add, max, min
+    term: V  # the value combined into the accumulator on every iteration
+    mask: str | V | None  # the lanes that combine (None: all)
+    in_order: bool  # a floating-point sum: the copies are added one by one, in iteration order
+
+
+@dataclass(frozen=True)
+class Fusion:
+    counter: str  # the loop's counter ``k``
+    step: V  # its increment per iteration
+    copies: int  # iterations per tile
+    locals: frozenset[str]  # variables set afresh in every iteration
+    accumulators: dict[int, Accumulator]  # id(statement) -> what it accumulates
+    increment: int  # id of the counter's ``k = k + step``
+
+
+def copies_for(loop: S, unroll: int) -> int:
+    """How many iterations of ``loop`` (a counted ``loop``) a tile may hold: a power of two at
+    most ``unroll`` that the spare iterations cover, or that divides a constant trip count."""
+    trips, spare = loop.args[1], loop.args[2] if len(loop.args) > 2 else 0
+    copies = 1
+    while copies * 2 <= unroll:
+        copies *= 2
+    while copies > 1:
+        if spare >= copies - 1 or trips.op == "const" and trips.args[0] % copies == 0:
+            return copies
+        copies //= 2
+    return 1
+
+
+def plan(loop: S, copies: int, program: BlockProgram, memory: Aliasing) -> Fusion | None:
+    """How ``loop``'s iterations run ``copies`` at a time, or None where that is not faithful."""
+    if loop.kind != "loop" or len(loop.args) < 2 or loop.args[1] is None or copies < 2 or not loop.body:
+        return None
+    increment = loop.body[-1]
+    counter = _counter(increment)
+    if counter is None:
+        return None
+    flat = list(_flat(loop.body[:-1]))
+    if flat is None or any(s.kind not in ("let", "set", "where", "store") for s in flat):
+        return None
+    if any(_has_ops(x) for s in flat for x in s.args):
+        return None
+    written = {name for s in flat for name in assigned(s)}
+    step = increment.args[1].args[2]
+    if counter in written or reads(step) & (written | {counter}):
+        return None
+    vectors = {s.args[0] for s in walk_statements(program.body) if s.kind in ("let", "where") and
+               (s.kind == "where" or s.args[1].vec)} | {"act"}
+    later = _read_after(program.body, loop)
+    trips = loop.args[1]
+    exact_end = trips.op == "const" and trips.args[0] % copies == 0
+    if counter in later and not exact_end:
+        return None
+    accumulators: dict[int, Accumulator] = {}
+    local: set[str] = set()
+    for name in sorted(written):
+        setters = [s for s in flat if name in assigned(s)]
+        readers = [i for i, s in enumerate(flat) if name in statement_reads(s)]
+        found = _accumulator(setters[0], name, vectors) if len(setters) == 1 else None
+        if found is not None and readers == [flat.index(setters[0])]:
+            accumulators[id(setters[0])] = found
+            continue
+        first = flat.index(setters[0])
+        unmasked = setters[0].kind != "set" or setters[0].args[2] is None
+        if not unmasked or name in later or any(i <= first for i in readers):
+            return None
+        local.add(name)
+    if not _stores_independent(flat, counter, memory):
+        return None
+    return Fusion(counter, step, copies, frozenset(local), accumulators, id(increment))
+
+
+# ------------------------------------------------------------------------------------- helpers
+def _counter(s: S) -> str | None:
+    """``k`` of a final ``k = k + step`` (k a uniform integer, no mask), else None."""
+    if s.kind != "set" or s.args[2] is not None:
+        return None
+    value = s.args[1]
+    if value.vec or value.dtype[0] not in "iu" or value.op != "bin" or value.args[0] != "+":
+        return None
+    left = value.args[1]
+    if left.op != "var" or left.args[0] != s.args[0]:
+        return None
+    return s.args[0]
+
+
+def _flat(body):
+    """The statements of ``body`` with ``where`` regions flattened (masks, not branches)."""
+    for s in body:
+        yield s
+        if s.kind == "where":
+            yield from _flat(s.body)
+        elif s.body or s.orelse:
+            yield S("nested")  # a branch or loop: not fusable
+
+
+def _has_ops(x) -> bool:
+    if not isinstance(x, V):
+        return False
+    return x.op in _UNFUSABLE_OPS or any(_has_ops(a) for a in x.args)
+
+
+def _accumulator(s: S, name: str, vectors: set[str]) -> Accumulator | None:
+    """``s`` as ``name = op(name, term)``, or None."""
+    if s.kind != "set" or name not in vectors:
+        return None
+    value, mask = s.args[1], s.args[2]
+    key = (value.op, value.args[0]) if value.op in ("bin", "math") else None
+    op = _COMBINE.get(key)
+    if op is None or len(value.args) != 3 or value.dtype not in ("f32", "f64", "i32", "i64", "u32", "u64"):
+        return None
+    left, right = value.args[1], value.args[2]
+    if isinstance(left, V) and left.op == "var" and left.args[0] == name:
+        term = right
+    elif isinstance(right, V) and right.op == "var" and right.args[0] == name:
+        term = left
+    else:
+        return None
+    if name in reads(term) or name in reads(mask) or term.dtype != value.dtype:
+        return None
+    return Accumulator(name, op, term, mask, op == "add" and value.dtype[0] == "f")
+
+
+def _read_after(body, loop: S) -> set[str]:
+    """Names that may be read after ``loop`` runs: by the statements after it, and by the whole
+    of every loop around it (their next iteration), its own body left out."""
+    def later(stmts):
+        for i, s in enumerate(stmts):
+            if s is loop:
+                return list(stmts[i + 1:])
+            for nested in (s.body, s.orelse):
+                found = later(nested)
+                if found is not None:
+                    rest = list(stmts[i + 1:])
+                    if s.kind in ("loop", "mloop"):
+                        rest = [S("cond", s.args), *s.body, *rest]
+                    return found + rest
+        return None
+
+    names: set[str] = set()
+    inside = {id(s) for s in walk_statements(loop.body)} | {id(loop)}
+    for s in walk_statements(later(body) or []):
+        if id(s) not in inside:
+            names |= statement_reads(s) if s.kind != "cond" else set().union(
+                *(reads(x) for x in s.args if isinstance(x, (V, str))))
+    return names
+
+
+def _stores_independent(flat, counter: str, memory: Aliasing) -> bool:
+    """Every store of the body writes through a restrict parameter that no load of the body
+    reads, at an index that moves with the counter: the copies' stores commute."""
+    stores = [s for s in flat if s.kind == "store"]
+    if not stores:
+        return True
+    written = set()
+    for s in stores:
+        root = memory.store_excludes(s.args[1]) if s.args[0] == "global" else None
+        if root is None:
+            return False
+        written.add(root)
+    for s in flat:
+        for x in s.args:
+            for load in _loads(x):
+                if load.args[0] == "global" and memory.root(load.args[1]) in written | {None}:
+                    return False
+    definitions = _definitions(flat)
+    return all(_coefficient(s.args[2], counter, definitions) not in (None, 0) for s in stores)
+
+
+def _definitions(flat) -> dict[str, V | None]:
+    """Every name the body sets -> its value when set once, unmasked (to see through
+    ``c = start + k * step``), else None."""
+    counts: dict[str, int] = {}
+    for s in flat:
+        for name in assigned(s):
+            counts[name] = counts.get(name, 0) + 1
+    found: dict[str, V | None] = dict.fromkeys(counts)
+    for s in flat:
+        unmasked = s.kind == "let" or s.kind == "set" and s.args[2] is None
+        if unmasked and counts[s.args[0]] == 1:
+            found[s.args[0]] = s.args[1]
+    return found
+
+
+def _loads(x):
+    if isinstance(x, V):
+        if x.op == "load":
+            yield x
+        for a in x.args:
+            yield from _loads(a)
+
+
+def _coefficient(x, counter: str, definitions: dict[str, V | None], depth: int = 0) -> int | None:
+    """The integer coefficient of ``counter`` in ``x`` when ``x`` is affine in it (0: ``x`` does
+    not depend on it), else None."""
+    if not isinstance(x, V) or depth > 32:
+        return None if isinstance(x, V) else 0
+    a = x.args
+    match x.op:
+        case "const" | "param" | "tid" | "bid" | "bdim" | "gdim" | "ltid":
+            return 0
+        case "var":
+            if a[0] == counter:
+                return 1
+            if a[0] in definitions:  # set in the body: seen through when set once, unmasked
+                value = definitions[a[0]]
+                return None if value is None else _coefficient(value, counter, definitions, depth + 1)
+            return 0
+        case "cast":
+            inner = _coefficient(a[0], counter, definitions, depth + 1)
+            return inner if x.dtype[0] in "iu" and a[0].dtype[0] in "iu" else (0 if inner == 0 else None)
+        case "bin" if a[0] in ("+", "-"):
+            left = _coefficient(a[1], counter, definitions, depth + 1)
+            right = _coefficient(a[2], counter, definitions, depth + 1)
+            if left is None or right is None:
+                return None
+            return left + right if a[0] == "+" else left - right
+        case "bin" if a[0] == "*":
+            left = _coefficient(a[1], counter, definitions, depth + 1)
+            right = _coefficient(a[2], counter, definitions, depth + 1)
+            if left == 0 and right == 0:
+                return 0
+            if left == 0 and a[1].op == "const" and right is not None:
+                return a[1].args[0] * right
+            if right == 0 and a[2].op == "const" and left is not None:
+                return a[2].args[0] * left
+            return None
+    inner = [_coefficient(v, counter, definitions, depth + 1) for v in a if isinstance(v, V)]
+    return 0 if all(c == 0 for c in inner) else None

@@ -1,0 +1,76 @@
+"""Fused loops (iterations side by side as a [lanes, copies] tile) compute what the loops do, in
+the interpreter: a max, an integer sum and a store loop exactly; a floating-point sum bit for bit
+under ``fused_sums="in-order"``; rows whose length is no multiple of lanes x copies."""
+
+import pytest
+
+import porter
+from tests.backends.triton.interpret import run_interpreted
+
+pytest.importorskip("triton")
+
+ROWS = """
+__global__ void rows(const float* __restrict__ x, const int* __restrict__ k, float* __restrict__ out,
+                     float* __restrict__ stats, int n) {
+    const float* row = x + (size_t)blockIdx.x * n;
+    float m = -INFINITY;
+    for (int c = threadIdx.x; c < n; c += 32) { m = fmaxf(m, row[c]); }
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < n; c += 32) { s += row[c] * row[c]; }
+    int count = 0;
+    for (int c = threadIdx.x; c < n; c += 32) { count += k[c]; }
+    for (int c = threadIdx.x; c < n; c += 32) { out[(size_t)blockIdx.x * n + c] = row[c] * 2.0f + m; }
+    stats[(blockIdx.x * 32 + threadIdx.x) * 3] = m;
+    stats[(blockIdx.x * 32 + threadIdx.x) * 3 + 1] = s;
+    stats[(blockIdx.x * 32 + threadIdx.x) * 3 + 2] = (float)count;
+}
+"""
+
+# every case runs the unfused port too (m0): the fused one must give the same bits
+SCRIPT = """
+s = importlib.util.spec_from_file_location("m0", {plain!r}); m0 = importlib.util.module_from_spec(s)
+s.loader.exec_module(m0)
+rows, threads = 3, 32
+for n in (0, 1, 31, 33, 127, 128, 129, 300):
+    x = torch.randn(rows * max(n, 1))
+    k = torch.randint(-5, 6, (max(n, 1),), dtype=torch.int32)
+    results = []
+    for module in (m, m0):
+        out = torch.full((rows * max(n, 1),), -7.0)
+        stats = torch.full((rows * threads * 3,), -7.0)
+        module.KERNELS["rows"](x, k, out, stats, n, grid=(rows,), block=(threads,))
+        results.append((out, stats))
+    (out, stats), (out0, stats0) = results
+    assert torch.equal(out, out0), n
+    assert torch.equal(stats, stats0), (n, (stats != stats0).nonzero()[:5].flatten().tolist())
+    for r in range(rows):
+        for t in range(threads):
+            cols = list(range(t, n, threads))
+            want = max((float(x[r * n + c]) for c in cols), default=float("-inf"))
+            assert float(stats[(r * threads + t) * 3]) == want, (n, r, t)
+            assert float(stats[(r * threads + t) * 3 + 2]) == sum(int(k[c]) for c in cols), (n, r, t)
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("options", [dict(), dict(fused_sums="in-order"), dict(fused_sums="in-order", unroll=2)])
+def test_fused_loops_give_the_bits_the_loops_give(tmp_path, options):
+    fused = porter.translate(ROWS, "triton", name="rows.cu", **options)
+    plain = porter.translate(ROWS, "triton", name="rows.cu", fuse=False)
+    assert fused.ok and plain.ok, (fused.errors, plain.errors)
+    sums_fused = options.get("fused_sums") == "in-order"
+    assert fused.code.count("side by side") == (4 if sums_fused else 3)
+    assert "side by side" not in plain.code
+    (tmp_path / "plain.py").write_text(plain.code)
+    assert run_interpreted(tmp_path, fused.code, SCRIPT, "rows", plain=str(tmp_path / "plain.py")) == "ok"
+
+
+def test_partial_sums_reassociate_and_say_so(tmp_path):
+    result = porter.translate(ROWS, "triton", name="rows.cu", fused_sums="partial")
+    assert result.ok, result.errors
+    assert "a partial add per copy" in result.code and result.code.count("side by side") == 4
+
+
+def test_fused_sums_option_is_checked():
+    with pytest.raises(ValueError, match="fused_sums"):
+        porter.translate(ROWS, "triton", name="rows.cu", fused_sums="fast")
