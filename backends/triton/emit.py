@@ -19,7 +19,7 @@ from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, 
 
 from porter.passes.tile import fuse, prefetch
 from porter.passes.tile.alias import aliasing
-from porter.passes.tile.program import BlockProgram, S, V, walk_statements
+from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, lane_vectors, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
             "KERNELS", "GATE",
@@ -49,9 +49,11 @@ class _Emitter:
         self.specialize = specialize
         self.fuse_loops = fuse_loops
         # lane vectors of the program (fused loops read those set outside the loop as [LANES, 1])
-        self.vectors = {s.args[0] for s in walk_statements(program.body)
-                        if s.kind == "where" or s.kind == "let" and s.args[1].vec} | {"act"}
+        self.vectors = lane_vectors(program)
         self.fusion: fuse.Fusion | None = None  # the fused loop being emitted
+        # the shape of a lane vector: [LANES], or in a fused loop's body [LANES, copies], where a
+        # value set outside the loop is read as a column (``column``) and ``zeros`` is the tile's
+        self.zeros, self.shape, self.column = "_zi", "[LANES]", ""
         self.fused_loops = 0
         self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
         self.source_name = source_name
@@ -85,7 +87,7 @@ class _Emitter:
         text = self.ex(v)
         if v.vec:
             return text
-        zi, shape = ("_zf", f"[LANES, {self.fusion.copies}]") if self.fusion else ("_zi", "[LANES]")
+        zi, shape = self.zeros, self.shape
         if v.dtype.startswith("*"):
             return f"({text} + {zi})"
         if v.dtype == "bool":
@@ -124,14 +126,14 @@ class _Emitter:
     def var(self, name: str) -> str:
         if name in self.renamed:
             return self.renamed[name]
-        if self.fusion is not None and name in self.vectors:
-            return f"{ident(name)}[:, None]"  # set before the fused loop: the same in every copy
+        if name in self.vectors:
+            return ident(name) + self.column  # in a fused loop: set before it, the same in every copy
         return ident(name)
 
     def ptr(self, base: V, index: V, vector: bool) -> str:
         text = f"{self.ex(base)} + {self.ex(index)}"
         if self.fusion is not None:
-            text += " + _zf"  # every copy's pointer (the mask may be wider than the address)
+            text += " + _zf"  # every copy's pointer (a load's mask may be wider than its address)
         elif vector and not (base.vec or index.vec):
             text += " + _zi"
         return text
@@ -140,19 +142,9 @@ class _Emitter:
         """Pointers to ``width`` consecutive elements per lane: [LANES, width], rows contiguous."""
         return f"{self.ex(base)} + ({self.vec(index)})[:, None] + tl.arange(0, {width})[None, :]"
 
-    def split(self, indent: int, wide: str, names: list[str]) -> None:
-        """A [LANES, 2 or 4] tensor's columns, in order, into ``names`` (tl.split halves the last
-        dimension: column k of 4 is row k // 2, column k % 2 of the [LANES, 2, 2] reshape)."""
-        if len(names) == 2:
-            self.put(indent, f"{names[0]}, {names[1]} = tl.split({wide})")
-            return
-        self.put(indent, f"{wide}_even, {wide}_odd = tl.split(tl.reshape({wide}, [LANES, 2, 2]))")
-        self.put(indent, f"{names[0]}, {names[2]} = tl.split({wide}_even)")
-        self.put(indent, f"{names[1]}, {names[3]} = tl.split({wide}_odd)")
-
     @staticmethod
     def joined(values: list[str]) -> str:
-        """The inverse of :meth:`split`: lane vectors as the columns of a [LANES, 2 or 4] tensor."""
+        """The inverse of :meth:`columns`: lane vectors as the columns of a [LANES, 2 or 4] tensor."""
         if len(values) == 2:
             return f"tl.join({values[0]}, {values[1]})"
         return (f"tl.reshape(tl.join(tl.join({values[0]}, {values[2]}), tl.join({values[1]}, {values[3]})), "
@@ -167,11 +159,12 @@ class _Emitter:
                 return self.var(a[0])
             case "param":
                 return ident(a[0])
-            case "tid" | "bid" | "bdim" | "gdim":
-                column = "[:, None]" if self.fusion is not None and v.op == "tid" else ""
-                return f"_{v.op}_{a[0]}{column}"
+            case "tid":
+                return f"_tid_{a[0]}{self.column}"
+            case "bid" | "bdim" | "gdim":
+                return f"_{v.op}_{a[0]}"
             case "ltid":
-                return "_ltid[:, None]" if self.fusion is not None else "_ltid"
+                return "_ltid" + self.column
             case "bin":
                 op = {"&&": "&", "||": "|"}.get(a[0], a[0])
                 if a[0] == "/" and v.dtype[0] in "iu":
@@ -265,7 +258,7 @@ class _Emitter:
                 wide = f"_w{len(self.lines)}"
                 mask = f", mask={self.mask(m)}[:, None], other=0" if m is not None else ""
                 self.put(indent, f"{wide} = tl.load({self.wide_ptr(base, index, len(names))}{mask}){at}  (wide)")
-                self.split(indent, wide, [ident(n) for n in names])
+                self.columns(indent, wide, [ident(n) for n in names])
             case "vstore":
                 _, base, index, values, m = a
                 mask = f", mask={self.mask(m)}[:, None]" if m is not None else ""
@@ -345,7 +338,7 @@ class _Emitter:
 
     # ------------------------------------------------------------------------- fused loops
     def fusion_of(self, loop: S) -> fuse.Fusion | None:
-        if not self.fuse_loops or self.fusion is not None:
+        if not self.fuse_loops:
             return None
         copies = fuse.copies_for(loop, self.unroll)
         fusion = fuse.plan(loop, copies, self.p, self.memory) if copies > 1 else None
@@ -371,8 +364,10 @@ class _Emitter:
         outer = self.renamed
         self.renamed = {**outer, fusion.counter: counter, **{name: f"{tag}_{ident(name)}" for name in fusion.locals}}
         self.fusion = fusion
+        self.zeros, self.shape, self.column = "_zf", f"[LANES, {copies}]", "[:, None]"
         self.body(loop.body, inner)
         self.fusion, self.renamed = None, outer
+        self.zeros, self.shape, self.column = "_zi", "[LANES]", ""
         self.combine(indent, fusion)
 
     def partial(self, acc: fuse.Accumulator) -> str:
@@ -438,7 +433,7 @@ class _Emitter:
         if len(names) == 2:
             self.put(indent, f"{names[0]}, {names[1]} = tl.split({wide})")
             return
-        tag = f"_c{len(self.lines)}"
+        tag = wide if wide.isidentifier() else f"_c{len(self.lines)}"
         self.put(indent, f"{tag}_even, {tag}_odd = tl.split(tl.reshape({wide}, [LANES, {len(names) // 2}, 2]))")
         self.columns(indent, f"{tag}_even", names[0::2])
         self.columns(indent, f"{tag}_odd", names[1::2])
@@ -671,8 +666,6 @@ def uses_segments(program: BlockProgram) -> bool:
     return any(v.op == "reduce" and v.args[3] for s in walk_statements(program.body) for a in s.args for v in _values(a))
 
 
-#: values whose effect is not masked by the loop's lanes (block-wide exchanges and atomics)
-_UNMASKED_OPS = ("reduce", "shfl", "atomic", "count", "any")
 
 
 def _unrollable(body) -> bool:
@@ -681,7 +674,7 @@ def _unrollable(body) -> bool:
     for s in walk_statements(body):
         if s.kind in ("loop", "mloop", "barrier", "return"):
             return False
-        if any(v.op in _UNMASKED_OPS for a in s.args for v in _values(a)):
+        if any(v.op in EXCHANGE_OPS for a in s.args for v in _values(a)):  # not masked by the lanes
             return False
     return True
 

@@ -17,9 +17,10 @@ checks for one loop (``loop`` with ``trips``), or answers None:
 * every other variable the body sets is either *local* (first set unmasked, read by nothing
   before that in the body nor after the loop) or an *accumulator*: a lane vector set exactly
   once, ``acc = op(acc, term)`` (optionally masked) with ``op`` one of ``+``, ``max``, ``min``,
-  and read by nothing else in the body. The target combines the copies' terms into it: max
-  and min and integer sums in any order (exact), floating-point sums copy by copy in iteration
-  order, so that every lane adds exactly the values it added before, in the same order;
+  and read by nothing else in the body. Max and min and integer sums combine the copies' terms
+  in any order (exact); a floating-point sum (``in_order``) only copy by copy in iteration order
+  gives every lane exactly the values it added before, in the same order: a target that
+  combines them otherwise reassociates the sum, and must say so;
 * no statement but ``let``/``set``/``where``/``store``; no exchange between lanes, reduction,
   atomic or wide access; no store to shared memory;
 * every store goes through a ``__restrict__`` parameter no load of the body reads from
@@ -32,10 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from porter.passes.tile.alias import Aliasing
-from porter.passes.tile.program import BlockProgram, S, V, assigned, reads, statement_reads, walk_statements
-
-#: operations whose value depends on other lanes or on memory order
-_UNFUSABLE_OPS = frozenset({"atomic", "shfl", "reduce", "count", "any"})
+from porter.passes.tile.program import (EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, loads_in, ops,
+                                       reads, statement_reads, straight_line, walk_statements)
 #: accumulator operations: the block-program operation that combines -> the reduction
 _COMBINE = {("bin", "+"): "add", ("math", "max"): "max", ("math", "min"): "min"}
 
@@ -81,17 +80,16 @@ def plan(loop: S, copies: int, program: BlockProgram, memory: Aliasing) -> Fusio
     counter = _counter(increment)
     if counter is None:
         return None
-    flat = list(_flat(loop.body[:-1]))
-    if flat is None or any(s.kind not in ("let", "set", "where", "store") for s in flat):
+    flat = list(straight_line(loop.body[:-1]))  # a branch or a nested loop is refused just below
+    if any(s.kind not in ("let", "set", "where", "store") for s in flat):
         return None
-    if any(_has_ops(x) for s in flat for x in s.args):
+    if any(ops(x) & EXCHANGE_OPS for s in flat for x in s.args):
         return None
     written = {name for s in flat for name in assigned(s)}
     step = increment.args[1].args[2]
     if counter in written or reads(step) & (written | {counter}):
         return None
-    vectors = {s.args[0] for s in walk_statements(program.body) if s.kind in ("let", "where") and
-               (s.kind == "where" or s.args[1].vec)} | {"act"}
+    vectors = lane_vectors(program)
     later = _read_after(program.body, loop)
     trips = loop.args[1]
     exact_end = trips.op == "const" and trips.args[0] % copies == 0
@@ -130,22 +128,6 @@ def _counter(s: S) -> str | None:
     return s.args[0]
 
 
-def _flat(body):
-    """The statements of ``body`` with ``where`` regions flattened (masks, not branches)."""
-    for s in body:
-        yield s
-        if s.kind == "where":
-            yield from _flat(s.body)
-        elif s.body or s.orelse:
-            yield S("nested")  # a branch or loop: not fusable
-
-
-def _has_ops(x) -> bool:
-    if not isinstance(x, V):
-        return False
-    return x.op in _UNFUSABLE_OPS or any(_has_ops(a) for a in x.args)
-
-
 def _accumulator(s: S, name: str, vectors: set[str]) -> Accumulator | None:
     """``s`` as ``name = op(name, term)``, or None."""
     if s.kind != "set" or name not in vectors:
@@ -168,28 +150,28 @@ def _accumulator(s: S, name: str, vectors: set[str]) -> Accumulator | None:
 
 
 def _read_after(body, loop: S) -> set[str]:
-    """Names that may be read after ``loop`` runs: by the statements after it, and by the whole
-    of every loop around it (their next iteration), its own body left out."""
-    def later(stmts):
+    """Names that may be read after ``loop`` runs: by the statements after it, and by the whole of
+    every loop around it (their condition and next iteration), its own body left out."""
+    inside = {id(s) for s in walk_statements((loop,))}
+
+    def after(stmts) -> set[str] | None:
         for i, s in enumerate(stmts):
             if s is loop:
-                return list(stmts[i + 1:])
+                return _reads_outside(stmts[i + 1:], inside)
             for nested in (s.body, s.orelse):
-                found = later(nested)
+                found = after(nested)
                 if found is not None:
-                    rest = list(stmts[i + 1:])
+                    found |= _reads_outside(stmts[i + 1:], inside)
                     if s.kind in ("loop", "mloop"):
-                        rest = [S("cond", s.args), *s.body, *rest]
-                    return found + rest
+                        found |= statement_reads(s) | _reads_outside(s.body, inside)
+                    return found
         return None
 
-    names: set[str] = set()
-    inside = {id(s) for s in walk_statements(loop.body)} | {id(loop)}
-    for s in walk_statements(later(body) or []):
-        if id(s) not in inside:
-            names |= statement_reads(s) if s.kind != "cond" else set().union(
-                *(reads(x) for x in s.args if isinstance(x, (V, str))))
-    return names
+    return after(body) or set()
+
+
+def _reads_outside(stmts, inside: set[int]) -> set[str]:
+    return set().union(set(), *(statement_reads(s) for s in walk_statements(stmts) if id(s) not in inside))
 
 
 def _stores_independent(flat, counter: str, memory: Aliasing) -> bool:
@@ -206,7 +188,7 @@ def _stores_independent(flat, counter: str, memory: Aliasing) -> bool:
         written.add(root)
     for s in flat:
         for x in s.args:
-            for load in _loads(x):
+            for load in loads_in(x):
                 if load.args[0] == "global" and memory.root(load.args[1]) in written | {None}:
                     return False
     definitions = _definitions(flat)
@@ -226,14 +208,6 @@ def _definitions(flat) -> dict[str, V | None]:
         if unmasked and counts[s.args[0]] == 1:
             found[s.args[0]] = s.args[1]
     return found
-
-
-def _loads(x):
-    if isinstance(x, V):
-        if x.op == "load":
-            yield x
-        for a in x.args:
-            yield from _loads(a)
 
 
 def _coefficient(x, counter: str, definitions: dict[str, V | None], depth: int = 0) -> int | None:

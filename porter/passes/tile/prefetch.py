@@ -28,11 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from porter.passes.tile.alias import Aliasing
-from porter.passes.tile.program import S, V, assigned, reads, walk_statements
-
-#: operations whose value is not a pure function of their operands within one iteration (a load
-#: is, when the body writes no memory)
-IMPURE_OPS = frozenset({"atomic", "shfl", "reduce", "count", "any"})
+from porter.passes.tile.program import EXCHANGE_OPS, S, V, assigned, loads_in, reads, straight_line, walk_statements
 #: statements after which no load may move up (memory written, control leaves the copy)
 BLOCKING = frozenset({"eval", "barrier", "return", "loop", "mloop"})
 #: statements that write memory (allowed through restrict pointers)
@@ -72,7 +68,7 @@ def plan(body: tuple[S, ...], memory: Aliasing | None = None) -> Plan | None:
             return True
         root = memory.root(load.args[1])
         return root is not None and root not in written_params
-    flat = list(_straight_line(body))
+    flat = list(straight_line(body))
     in_flat = {id(s) for s in flat}
     written = {name for s in walk_statements(body) for name in assigned(s)}
     conditional = {name for s in walk_statements(body) if id(s) not in in_flat for name in assigned(s)}
@@ -92,7 +88,7 @@ def plan(body: tuple[S, ...], memory: Aliasing | None = None) -> Plan | None:
     for s in flat:
         loads = []
         for value in _expressions(s):
-            for load in _loads_post_order(value):
+            for load in loads_in(value):
                 if id(load) not in hoisted and _pure(load, pure, written, readable):
                     hoisted.add(id(load))
                     loads.append(load)
@@ -116,15 +112,6 @@ def plan(body: tuple[S, ...], memory: Aliasing | None = None) -> Plan | None:
 
 
 # ------------------------------------------------------------------------------------- helpers
-def _straight_line(body):
-    """Statements that run unconditionally on every copy: ``where`` regions are masks, not
-    branches, so their bodies are flattened; ``if`` bodies are not."""
-    for s in body:
-        yield s
-        if s.kind == "where":
-            yield from _straight_line(s.body)
-
-
 def _target(s: S) -> str | None:
     return s.args[0] if s.kind in ("let", "set", "where") else None
 
@@ -157,7 +144,7 @@ def _pure(x, pure: set[str], written: set[str], readable) -> bool:
         return x.args[0] in pure or x.args[0] not in written
     if x.op == "load":
         return readable(x) and all(_pure(part, pure, written, readable) for part in x.args[1:])
-    if x.op in IMPURE_OPS:
+    if x.op in EXCHANGE_OPS:
         return False
     return all(_pure(a, pure, written, readable) for a in x.args)
 
@@ -165,12 +152,3 @@ def _pure(x, pure: set[str], written: set[str], readable) -> bool:
 def _pure_assignment(s: S, pure: set[str], written: set[str], readable) -> bool:
     mask = s.args[2] if s.kind == "set" else None
     return _pure(s.args[1], pure, written, readable) and _pure(mask, pure, written, readable)
-
-
-def _loads_post_order(x):
-    if not isinstance(x, V):
-        return
-    for a in x.args:
-        yield from _loads_post_order(a)
-    if x.op == "load":
-        yield x

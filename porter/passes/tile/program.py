@@ -30,6 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: operations whose value depends on other lanes or on the order of memory effects (exchanges,
+#: reductions, atomics): not a pure function of the lane's own operands
+EXCHANGE_OPS = frozenset({"atomic", "shfl", "reduce", "count", "any"})
+
 #: binary operators of the block program (C spelling).
 BINARY = ("+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "<", "<=", ">", ">=", "==", "!=", "&&", "||")
 
@@ -100,6 +104,27 @@ def walk_statements(body):
         yield from walk_statements(s.orelse)
 
 
+def straight_line(body):
+    """The statements of ``body`` that run on every pass through it: ``where`` regions are masks,
+    not branches, so their bodies are flattened; ``if`` and loop bodies are not."""
+    for s in body:
+        yield s
+        if s.kind == "where":
+            yield from straight_line(s.body)
+
+
+def lane_vectors(program: BlockProgram) -> set[str]:
+    """The names of ``program`` that hold lane vectors (``act``, every ``where`` mask and the
+    names of wide loads included)."""
+    names = {"act"}
+    for s in walk_statements(program.body):
+        if s.kind == "where" or s.kind == "let" and s.args[1].vec:
+            names.add(s.args[0])
+        elif s.kind == "vlet" and s.args[1].vec:
+            names.update(s.args[0])
+    return names
+
+
 def assigned(s: S) -> tuple[str, ...]:
     """The variable names statement ``s`` itself sets (``let``, ``set``, a ``where`` mask, a
     ``vlet``'s names), not those of its nested bodies."""
@@ -142,6 +167,16 @@ def reads(x) -> set[str]:
     if x.op == "load" and isinstance(x.args[3], str):
         names.add(x.args[3])
     return names
+
+
+def loads_in(x):
+    """The loads value ``x`` is made of, inner ones first."""
+    if not isinstance(x, V):
+        return
+    for a in x.args:
+        yield from loads_in(a)
+    if x.op == "load":
+        yield x
 
 
 def ops(x) -> set[str]:

@@ -74,3 +74,31 @@ def test_partial_sums_reassociate_and_say_so(tmp_path):
 def test_fused_sums_option_is_checked():
     with pytest.raises(ValueError, match="fused_sums"):
         porter.translate(ROWS, "triton", name="rows.cu", fused_sums="fast")
+
+
+# a wide (float4) load before the loop, read in every iteration: a lane vector set outside it
+WIDE_BEFORE = """
+__global__ void wide_before(const float4* __restrict__ w, const float* __restrict__ x, float* __restrict__ y, int n) {
+    float4 v = w[threadIdx.x];
+    for (int c = threadIdx.x; c < n; c += 32) { y[c] = x[c] * v.x + v.w; }
+}
+"""
+
+WIDE_SCRIPT = """
+for n in (0, 5, 32, 100, 129):
+    w = torch.randn(32 * 4)
+    x = torch.randn(max(n, 1))
+    y = torch.full((max(n, 1),), -7.0)
+    m.KERNELS["wide_before"](w, x, y, n, grid=(1,), block=(32,))
+    for c in range(n):
+        t = c % 32
+        assert float(y[c]) == float(torch.tensor(float(x[c])) * w[4 * t] + w[4 * t + 3]), (n, c)
+print("ok")
+"""
+
+
+def test_a_wide_load_before_a_fused_loop_is_read_per_lane(tmp_path):
+    result = porter.translate(WIDE_BEFORE, "triton", name="wide_before.cu")
+    assert result.ok, result.errors
+    assert "(wide)" in result.code and "side by side" in result.code
+    assert run_interpreted(tmp_path, result.code, WIDE_SCRIPT, "wide_before") == "ok"
