@@ -35,7 +35,7 @@ class TritonBackend:
         result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
                                   prefetch=options.prefetch, warps=options.warps,
                                   specialize=options.specialize, fuse_loops=options.fuse,
-                                  fused_sums=options.fused_sums)
+                                  fused_sums=options.fused_sums, hold_tiles=options.registers)
         return result
 
 

@@ -6,20 +6,22 @@ each kernel name as launches write it ("saxpy", "reduce_sum<256>") to a launcher
 in order (torch tensors for pointers, numbers for scalars) and writing results in place;
 ``GATE`` maps the same names to ``(jit_fn, signature(block, shared_bytes) -> (sig, constexprs))``
 for the static compile gate. Shared memory lives in per-program scratch tensors the launcher
-allocates, with ``tl.debug_barrier()`` between phases; warp shuffles are register gathers
+allocates, with ``tl.debug_barrier()`` between phases, except a tile that :mod:`registers` finds
+and the launch's block shape permutes (held as a tensor); warp shuffles are register gathers
 (``tl.gather``) over the block's lanes.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 
 from porter.backends.tile import python_name, shuffle_source, symbol
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
-from porter.passes.tile import fuse, prefetch
+from porter.passes.tile import fuse, prefetch, registers
 from porter.passes.tile.alias import aliasing
-from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, lane_vectors, walk_statements
+from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, lane_vectors, values_in, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
             "KERNELS", "GATE",
@@ -43,17 +45,20 @@ def _constant(v: V) -> bool:
 
 class _Emitter:
     def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True,
-                 specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "none"):
+                 specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "none",
+                 hold_tiles: bool = True):
         self.p = program
+        self.hold_tiles = hold_tiles
         self.fused_sums = fused_sums
         self.specialize = specialize
         self.fuse_loops = fuse_loops
-        # lane vectors of the program (fused loops read those set outside the loop as [LANES, 1])
+        # lane vectors of the program (fused loops read those set outside the loop as [1, LANES])
         self.vectors = lane_vectors(program)
         self.fusion: fuse.Fusion | None = None  # the fused loop being emitted
-        # the shape of a lane vector: [LANES], or in a fused loop's body [LANES, copies], where a
-        # value set outside the loop is read as a column (``column``) and ``zeros`` is the tile's
-        self.zeros, self.shape, self.column = "_zi", "[LANES]", ""
+        # the shape of a lane vector: [LANES], or in a fused loop's body [copies, LANES], where a
+        # value set outside the loop is read across the copies (``across``: ``[None, :]``) and
+        # ``zeros`` is the tile's zeros
+        self.zeros, self.shape, self.across = "_zi", "[LANES]", ""
         self.fused_loops = 0
         self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
         self.source_name = source_name
@@ -67,6 +72,10 @@ class _Emitter:
         self.prefetches = 0
         self.prefetched: dict[tuple[int, int], str] = {}
         self.renamed: dict[str, str] = {}
+        # shared arrays that may live in registers (:mod:`registers`), their stores and loads
+        self.tiles = registers.plan(program, self.fused_once) if hold_tiles else {}
+        self.held = {tile.store: tile for tile in self.tiles.values()}
+        self.held_reads = {load: (tile.name, i) for tile in self.tiles.values() for i, (load, _) in enumerate(tile.reads)}
 
     # ----------------------------------------------------------------------------- values
     def const(self, v: V) -> str:
@@ -127,7 +136,7 @@ class _Emitter:
         if name in self.renamed:
             return self.renamed[name]
         if name in self.vectors:
-            return ident(name) + self.column  # in a fused loop: set before it, the same in every copy
+            return ident(name) + self.across  # in a fused loop: set before it, the same in every copy
         return ident(name)
 
     def ptr(self, base: V, index: V, vector: bool) -> str:
@@ -160,11 +169,11 @@ class _Emitter:
             case "param":
                 return ident(a[0])
             case "tid":
-                return f"_tid_{a[0]}{self.column}"
+                return f"_tid_{a[0]}{self.across}"
             case "bid" | "bdim" | "gdim":
                 return f"_{v.op}_{a[0]}"
             case "ltid":
-                return "_ltid" + self.column
+                return "_ltid" + self.across
             case "bin":
                 op = {"&&": "&", "||": "|"}.get(a[0], a[0])
                 if a[0] == "/" and v.dtype[0] in "iu":
@@ -198,6 +207,8 @@ class _Emitter:
                 if op == "inf":
                     return f"tl.full([], _INF, {TL[v.dtype]})"
                 return MATH[op].format(*(self.typed(x) for x in a[1:]))
+            case "load" if id(v) in self.held_reads:
+                return self.held_read(v)
             case "load":
                 _, base, index, m = a
                 if (self.copy, id(v)) in self.prefetched:
@@ -247,11 +258,10 @@ class _Emitter:
                 self.put(indent, f"{counter} = {counter} + {step} * {self.fusion.copies}{at}")
             case "let" | "set":
                 self.put(indent, f"{self.var(a[0])} = {self.assigned(s)}{at}")
+            case "store" if id(s) in self.held:
+                self.hold(indent, s, at)
             case "store":
-                space, base, index, value, m = a
-                self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={self.mask(m)}){at}")
-                if space == "shared" or base.op == "var" and base.args[0] in self.shared_names:
-                    self.put(indent, "tl.debug_barrier()  # shared stores visible to the block")
+                self.store(indent, s, at)
             case "vlet":
                 names, load = a
                 _, base, index, m = load.args
@@ -307,6 +317,77 @@ class _Emitter:
             case _:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
 
+    # ------------------------------------------------------------- shared arrays in registers
+    def fused_once(self, loop: S) -> fuse.Fusion | None:
+        """The fusion of a counted loop whose iterations all fit one tile (it runs once)."""
+        trips = loop.args[1] if len(loop.args) > 1 else None
+        fusion = self.fusion_of(loop) if trips is not None and trips.op == "const" else None
+        return fusion if fusion is not None and trips.args[0] == fusion.copies else None
+
+    def hold(self, indent: int, s: S, at: str) -> None:
+        """The one store of a shared array that may live in registers (:mod:`registers`): for a
+        block shape whose reads permute it, its values are the tile, else it is stored."""
+        tile = self.held[id(s)]
+        value = self.vec(s.args[3])
+        self.put(indent, f"if REG_{tile.name}_0 is not None:  # {tile.name} in registers for this block shape")
+        self.put(indent + 1, f"_reg_{tile.name} = ({value}).to({TL[tile.dtype]}){at}")
+        self.put(indent, "else:")
+        self.store(indent + 1, s, at)
+
+    def held_read(self, v: V) -> str:
+        """A load of a shared array in registers: the written tile reshaped, permuted and reshaped
+        to the reading lanes (the memory load where the block shape does not allow it)."""
+        name, i = self.held_reads[id(v)]
+        _, base, index, m = v.args
+        order = f"REG_{name}_{i}"
+        value = f"tl.reshape(tl.permute(tl.reshape(_reg_{name}, {order}[0]), {order}[1]), {self.shape})"
+        if m is not None:
+            value = f"tl.where({self.mask(m)}, {value}, 0)"
+            load = f"tl.load({self.ptr(base, index, True)}, mask={self.mask(m)}, other=0)"
+        else:
+            load = f"tl.load({self.ptr(base, index, False)})"
+        return f"({value} if {order} is not None else {load})"
+
+    def register_names(self) -> list[str]:
+        """The kernel's constexprs of shared arrays in registers: one per read."""
+        return [f"REG_{tile.name}_{i}" for tile in self.tiles.values() for i in range(len(tile.reads))]
+
+    def registers_function(self) -> str:
+        """``_registers_<kernel>(block)``: the kernel's register constexprs for a block shape."""
+        sym = symbol(self.p.kernel)
+        lines = [f"def _registers_{sym}(block):",
+                 '    """Shared arrays in registers for this CUDA block shape: each read\'s (shape, order) of the',
+                 '    written tile (registers.tile_order), or None for every read of an array (memory)."""',
+                 "    block, found = _dim3(block), {}"]
+        for tile in self.tiles.values():
+            written = (tile.written.offset, tile.written.terms, tile.written.copies)
+            reads = [(a.offset, a.terms, a.copies) for _, a in tile.reads]
+            lines.append(f"    orders = [_tile_order({written!r}, read, block) for read in {reads!r}]")
+            lines.append(f"    found.update({{f'REG_{tile.name}_{{i}}': order if None not in orders else None "
+                         "for i, order in enumerate(orders)})")
+        lines.append("    return found")
+        return "\n".join(lines)
+
+    def store(self, indent: int, s: S, at: str) -> None:
+        space, base, index, value, m = s.args
+        mask = self.mask(m)
+        factors = self.fusion.guards.get(id(s), ()) if self.fusion is not None else ()
+        if factors:
+            # the copies of a lane store to different elements unless a factor of the index's
+            # coefficient of the counter is zero: then they all store to one, and only the last
+            # copy that stores may (the loop's last write is the one that stays)
+            guarded = f"_g{len(self.lines)}"
+            zero = " | ".join(f"(({self.ex(f)}) == 0)" for f in factors)
+            rows = f"tl.arange(0, {self.fusion.copies})[:, None]"
+            self.put(indent, f"{guarded} = {f'({mask}) & ' if mask is not None else ''}({self.zeros} == 0)")
+            self.put(indent, f"if {zero}:  # the copies' elements coincide")
+            self.put(indent + 1, f"{guarded} = {guarded} & ({rows} == tl.max(tl.where({guarded}, {rows}, -1), "
+                                 f"axis=0)[None, :])")
+            mask = guarded
+        self.put(indent, f"tl.store({self.ptr(base, index, True)}, {self.ex(value)}, mask={mask}){at}")
+        if space == "shared" or base.op == "var" and base.args[0] in self.shared_names:
+            self.put(indent, "tl.debug_barrier()  # shared stores visible to the block")
+
     def counted(self, indent: int, trips: str, copies: int, comment: str, body) -> None:
         """A loop of a known number of iterations, each running ``copies`` copies of ``body``."""
         self.loop_header(indent, trips, copies, comment)
@@ -348,37 +429,43 @@ class _Emitter:
 
     def fused(self, indent: int, loop: S, fusion: fuse.Fusion, at: str) -> None:
         """A counted loop run ``copies`` iterations at a time, side by side (see :mod:`fuse`): the
-        body once over [LANES, copies] tensors, the counter a row of the copies' values."""
+        body once over [copies, LANES] tensors, the counter a column of the copies' values."""
         trips = loop.args[1]
         count = str(trips.args[0]) if trips.op == "const" else self.ex(trips)
         copies = fusion.copies
         self.fused_loops += 1
         tag = f"_f{self.fused_loops}"
         self.partials(indent, fusion)
-        self.loop_header(indent, count, copies, f"{at}  (counted, {copies} iterations side by side)")
-        inner = indent + 1
-        self.put(inner, f"_zf = tl.zeros([LANES, {copies}], dtype=tl.int32)")
+        if count == str(copies):  # one tile holds every iteration: no loop
+            self.put(indent, f"# {at.strip(' #')}: all {copies} iterations side by side")
+            inner = indent
+        else:
+            self.loop_header(indent, count, copies, f"{at}  (counted, {copies} iterations side by side)")
+            inner = indent + 1
+        # copies along the first axis: lanes stay the fastest-varying one, so that a warp's accesses
+        # are consecutive lanes (with copies last, a warp spans a few lanes of every copy: strided)
+        self.put(inner, f"_zf = tl.zeros([{copies}, LANES], dtype=tl.int32)")
         counter = f"{tag}_{ident(fusion.counter)}"
         self.put(inner, f"{counter} = {ident(fusion.counter)} + {self.ex(fusion.step)} * "
-                        f"tl.arange(0, {copies})[None, :]  # the counter of each copy")
+                        f"tl.arange(0, {copies})[:, None]  # the counter of each copy")
         outer = self.renamed
         self.renamed = {**outer, fusion.counter: counter, **{name: f"{tag}_{ident(name)}" for name in fusion.locals}}
         self.fusion = fusion
-        self.zeros, self.shape, self.column = "_zf", f"[LANES, {copies}]", "[:, None]"
+        self.zeros, self.shape, self.across = "_zf", f"[{copies}, LANES]", "[None, :]"
         self.body(loop.body, inner)
         self.fusion, self.renamed = None, outer
-        self.zeros, self.shape, self.column = "_zi", "[LANES]", ""
+        self.zeros, self.shape, self.across = "_zi", "[LANES]", ""
         self.combine(indent, fusion)
 
     def partial(self, acc: fuse.Accumulator) -> str:
         return f"_f{self.fused_loops}_{ident(acc.name)}"
 
     def partials(self, indent: int, fusion: fuse.Fusion) -> None:
-        """Before a fused loop: each accumulator's partial results, one column per copy, at the
-        identity (the columns stay apart until the loop ends: no exchange between lanes inside)."""
+        """Before a fused loop: each accumulator's partial results, one row per copy, at the
+        identity (the rows stay apart until the loop ends: no exchange between lanes inside)."""
         for acc in fusion.accumulators.values():
             if not self.in_order(acc):
-                self.put(indent, f"{self.partial(acc)} = tl.zeros([LANES, {fusion.copies}], {TL[acc.term.dtype]}) + "
+                self.put(indent, f"{self.partial(acc)} = tl.zeros([{fusion.copies}, LANES], {TL[acc.term.dtype]}) + "
                                  f"{self.identity(acc.op, acc.term.dtype)}  # {acc.name}: a partial {acc.op} per copy")
 
     def combine(self, indent: int, fusion: fuse.Fusion) -> None:
@@ -386,7 +473,7 @@ class _Emitter:
         for acc in fusion.accumulators.values():
             if not self.in_order(acc):
                 name, dtype = ident(acc.name), TL[acc.term.dtype]
-                reduced = f"{REDUCE[acc.op]}({self.partial(acc)}, axis=1).to({dtype})"
+                reduced = f"{REDUCE[acc.op]}({self.partial(acc)}, axis=0).to({dtype})"
                 combined = f"{name} + {reduced}" if acc.op == "add" else MATH[acc.op].format(name, reduced)
                 self.put(indent, f"{name} = {combined}  # the copies' partial results")
 
@@ -417,10 +504,10 @@ class _Emitter:
         split = []
         for i, part in enumerate(parts):
             names = [f"{c}_{i}" for c in columns]
-            self.columns(indent, f"(tl.zeros([LANES, {copies}], {TL[part.dtype]}) + {self.ex(part)})", names)
+            self.columns(indent, f"tl.trans(tl.zeros([{copies}, LANES], {TL[part.dtype]}) + {self.ex(part)})", names)
             split.append(names)
         if mask:
-            self.columns(indent, f"(({mask}) & (_zf == 0))", [f"{c}_m" for c in columns])
+            self.columns(indent, f"tl.trans(({mask}) & (_zf == 0))", [f"{c}_m" for c in columns])
         for k, column in enumerate(columns):
             value = f"{split[0][k]} * {split[1][k]}" if product else split[0][k]
             added = f"{name} + {value}"
@@ -490,6 +577,7 @@ class _Emitter:
         args += ["BX: tl.constexpr", "BY: tl.constexpr", "BZ: tl.constexpr", "LANES: tl.constexpr"]
         if uses_segments(p):
             args.append("WARP: tl.constexpr")
+        args += [f"{name}: tl.constexpr" for name in self.register_names()]
         if self.specialize:
             # Triton specializes integer arguments as it does for hand-written kernels (divisible by
             # 16: aligned row pointers and masks constant over 16 lanes, so vector accesses)
@@ -534,14 +622,18 @@ class _Emitter:
                  f"    _dev = _device({', '.join(ident(q.name) for q in p.params if q.kind == 'ptr') or 'None'})",
                  "    _programs = _gx * _gy * _gz"]
         extra = []
+        if self.tiles:
+            lines.append(f"    _reg = _registers_{sym}((_bx, _by, _bz))")
         for sh in p.shared:
             size = str(sh.size) if sh.size is not None else f"max(1, shared_bytes // {SIZE[sh.dtype]})"
             lines.append(f"    _size_{sh.name} = {size}")
-            lines.append(f"    _sm_{sh.name} = torch.empty(_programs * _size_{sh.name}, dtype={TORCH[sh.dtype]}, device=_dev)")
+            programs = f"(1 if _reg['REG_{sh.name}_0'] is not None else _programs)" if sh.name in self.tiles else "_programs"
+            lines.append(f"    _sm_{sh.name} = torch.empty({programs} * _size_{sh.name}, dtype={TORCH[sh.dtype]}, device=_dev)")
             extra.append(f"_sm_{sh.name}")
         sizes = [f"_size_{sh.name}" for sh in p.shared]
         call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
+        warp += ", **_reg" if self.tiles else ""
         lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, BZ=_BZ, "
                      f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev))")
         lines.append("")
@@ -556,13 +648,17 @@ class _Emitter:
         lines.append("    bx, by, bz = _dim3(block)")
         lines.append(f"    sig = {sig!r}")
         lines.append("    sig.update(BDX='constexpr', BDY='constexpr', BDZ='constexpr', BX='constexpr', BY='constexpr', BZ='constexpr', LANES='constexpr')")
+        lines.append("    constexprs = dict(BDX=bx, BDY=by, BDZ=bz, BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), "
+                     "LANES=_p2(bx) * _p2(by) * _p2(bz))")
         if uses_segments(p):
             lines.append("    sig.update(WARP='constexpr')")
-            lines.append("    return sig, dict(BDX=bx, BDY=by, BDZ=bz, BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), "
-                         "LANES=_p2(bx) * _p2(by) * _p2(bz), WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
-        else:
-            lines.append("    return sig, dict(BDX=bx, BDY=by, BDZ=bz, BX=_p2(bx), BY=_p2(by), BZ=_p2(bz), "
-                         "LANES=_p2(bx) * _p2(by) * _p2(bz))")
+            lines.append("    constexprs.update(WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
+        if self.tiles:
+            lines.append(f"    sig.update(dict.fromkeys({self.register_names()!r}, 'constexpr'))")
+            lines.append(f"    constexprs.update(_registers_{sym}(block))")
+        lines.append("    return sig, constexprs")
+        if self.tiles:
+            lines[:0] = [self.registers_function(), "", ""]
         return "\n".join(lines)
 
 
@@ -632,6 +728,9 @@ def _device(*tensors):
 
 REDUCE = {"add": "tl.sum", "max": "tl.max", "min": "tl.min"}
 
+# the launchers' copy of registers.tile_order (a port imports nothing from porter)
+TILE_ORDER = "\n\n" + inspect.getsource(registers.tile_order).replace("def tile_order(", "def _tile_order(", 1)
+
 
 # per-warp reductions: each run of WARP lanes reduced, the result broadcast back to its lanes
 SEGMENTS = """
@@ -654,16 +753,9 @@ def _segment_min(x, LANES: tl.constexpr, WARP: tl.constexpr):
 """
 
 
-def _values(v):
-    if isinstance(v, V):
-        yield v
-        for x in v.args:
-            yield from _values(x)
-
-
 def uses_segments(program: BlockProgram) -> bool:
     """Whether ``program`` has a per-warp ``reduce`` (it needs the WARP constexpr and helpers)."""
-    return any(v.op == "reduce" and v.args[3] for s in walk_statements(program.body) for a in s.args for v in _values(a))
+    return any(v.op == "reduce" and v.args[3] for s in walk_statements(program.body) for a in s.args for v in values_in(a))
 
 
 
@@ -674,19 +766,23 @@ def _unrollable(body) -> bool:
     for s in walk_statements(body):
         if s.kind in ("loop", "mloop", "barrier", "return"):
             return False
-        if any(v.op in EXCHANGE_OPS for a in s.args for v in _values(a)):  # not masked by the lanes
+        if any(v.op in EXCHANGE_OPS for a in s.args for v in values_in(a)):  # not masked by the lanes
             return False
     return True
 
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
                 warps: str = "auto", specialize: bool = True, fuse_loops: bool = True,
-                fused_sums: str = "none") -> str:
+                fused_sums: str = "none", hold_tiles: bool = True) -> str:
     parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
+    order_helper = False
     for program in programs:
-        emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums)
+        emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums, hold_tiles)
+        if emitter.tiles and not order_helper:
+            order_helper = True
+            parts.append(TILE_ORDER)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
     kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)

@@ -26,7 +26,7 @@ class TritonOptions:
     #: that recompute ``c`` from the iteration number (porter.passes.tile.strided)
     strided: bool = True
     #: counted uniform loops whose iterations are independent run ``unroll`` iterations side by side,
-    #: as one [lanes, copies] tile (porter.passes.tile.fuse); off: copies one after another
+    #: as one [copies, lanes] tile (porter.passes.tile.fuse); off: copies one after another
     fuse: bool = True
     #: loops that add up floating-point values: "none" (not fused: kept as copies one after
     #: another, each lane adding in iteration order), "in-order" (fused, each lane still adding its
@@ -34,6 +34,9 @@ class TritonOptions:
     #: iteration) or "partial" (fused, a partial sum per copy added up after the loop:
     #: reassociated, so results differ from CUDA's in the last bits)
     fused_sums: str = "none"
+    #: shared arrays written once and read back permuted (a transpose's tile) held in registers,
+    #: where the launch's block shape allows (porter.passes.tile.registers); off: scratch memory
+    registers: bool = True
     #: runs of loads or stores of consecutive elements (float4 and float2 accesses) as one wide
     #: access (porter.passes.tile.widen)
     widen: bool = True

@@ -3,7 +3,7 @@
 A target that unrolls a counted uniform loop writes ``copies`` copies of its body per iteration
 (one after another: each lane computes ``copies`` lane vectors). *Fusing* them instead makes
 the iterations a second tile dimension: the body runs once per ``copies`` iterations over
-``[lanes, copies]`` tensors, the counter being ``k + step * (0, 1, .., copies - 1)``, so that
+``[copies, lanes]`` tensors, the counter being ``k + step * (0, 1, .., copies - 1)``, so that
 one load covers ``copies * lanes`` elements (as a hand-written tile kernel's ``BLOCK`` does).
 
 That is faithful only where the iterations do not depend on each other, which :func:`plan`
@@ -22,15 +22,19 @@ checks for one loop (``loop`` with ``trips``), or answers None:
   gives every lane exactly the values it added before, in the same order: a target that
   combines them otherwise reassociates the sum, and must say so;
 * no statement but ``let``/``set``/``where``/``store``; no exchange between lanes, reduction,
-  atomic or wide access; no store to shared memory;
-* every store goes through a ``__restrict__`` parameter no load of the body reads from
-  (:mod:`.alias`), at an index affine in ``k`` with a non-zero coefficient: no two iterations
-  of a lane write one element, so the order the copies' stores run in does not matter.
+  atomic or wide access;
+* every store goes through a ``__restrict__`` parameter (:mod:`.alias`) or into a shared array
+  that no load of the body reads from, at an index affine in ``k`` whose coefficient is a
+  non-zero constant, so that no two iterations of a lane write one element and the order the
+  copies' stores run in does not matter, or a constant times loop-invariant uniform *factors*
+  (``(y + k) * rows``): then the elements differ unless a factor is zero, which a target checks
+  when the loop runs (:attr:`Fusion.guards`: where one is zero, only the last copy that stores
+  may store, as the loop's last write is the one that stays).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from porter.passes.tile.alias import Aliasing
 from porter.passes.tile.program import (EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, loads_in, ops,
@@ -56,6 +60,8 @@ class Fusion:
     locals: frozenset[str]  # variables set afresh in every iteration
     accumulators: dict[int, Accumulator]  # id(statement) -> what it accumulates
     increment: int  # id of the counter's ``k = k + step``
+    #: id(store) -> the uniform factors of its index's coefficient of ``k`` (none: a constant)
+    guards: dict[int, tuple[V, ...]] = field(default_factory=dict)
 
 
 def copies_for(loop: S, unroll: int) -> int:
@@ -109,9 +115,10 @@ def plan(loop: S, copies: int, program: BlockProgram, memory: Aliasing) -> Fusio
         if not unmasked or name in later or any(i <= first for i in readers):
             return None
         local.add(name)
-    if not _stores_independent(flat, counter, memory):
+    guards = _store_guards(flat, counter, memory)
+    if guards is None:
         return None
-    return Fusion(counter, step, copies, frozenset(local), accumulators, id(increment))
+    return Fusion(counter, step, copies, frozenset(local), accumulators, id(increment), guards)
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -174,25 +181,39 @@ def _reads_outside(stmts, inside: set[int]) -> set[str]:
     return set().union(set(), *(statement_reads(s) for s in walk_statements(stmts) if id(s) not in inside))
 
 
-def _stores_independent(flat, counter: str, memory: Aliasing) -> bool:
-    """Every store of the body writes through a restrict parameter that no load of the body
-    reads, at an index that moves with the counter: the copies' stores commute."""
+def _store_guards(flat, counter: str, memory: Aliasing) -> dict[int, tuple[V, ...]] | None:
+    """Every store of the body writes through a restrict parameter or into a shared array that
+    no load of the body reads, at an index that moves with the counter: each store's factors
+    that must be non-zero for that (see :attr:`Fusion.guards`), or None where the copies' stores
+    may not commute."""
     stores = [s for s in flat if s.kind == "store"]
-    if not stores:
-        return True
     written = set()
     for s in stores:
-        root = memory.store_excludes(s.args[1]) if s.args[0] == "global" else None
+        space, base = s.args[0], s.args[1]
+        if space == "shared":
+            root = ("shared", base.args[0]) if base.op == "var" else None
+        else:
+            root = memory.store_excludes(base) if space == "global" else None
         if root is None:
-            return False
+            return None
         written.add(root)
     for s in flat:
         for x in s.args:
             for load in loads_in(x):
-                if load.args[0] == "global" and memory.root(load.args[1]) in written | {None}:
-                    return False
+                space, base = load.args[0], load.args[1]
+                if space == "global" and memory.root(base) in written | {None}:
+                    return None
+                if space == "shared" and (base.op != "var" or ("shared", base.args[0]) in written):
+                    return None
     definitions = _definitions(flat)
-    return all(_coefficient(s.args[2], counter, definitions) not in (None, 0) for s in stores)
+    changing = set(definitions) | {counter}
+    guards = {}
+    for s in stores:
+        found = _linear(s.args[2], counter, definitions, changing)
+        if found is None or found[0] == 0:
+            return None
+        guards[id(s)] = found[1]
+    return guards
 
 
 def _definitions(flat) -> dict[str, V | None]:
@@ -210,40 +231,62 @@ def _definitions(flat) -> dict[str, V | None]:
     return found
 
 
-def _coefficient(x, counter: str, definitions: dict[str, V | None], depth: int = 0) -> int | None:
-    """The integer coefficient of ``counter`` in ``x`` when ``x`` is affine in it (0: ``x`` does
-    not depend on it), else None."""
+def _linear(x, counter: str, definitions: dict[str, V | None], changing: set[str],
+            depth: int = 0) -> tuple[int, tuple[V, ...]] | None:
+    """The coefficient of ``counter`` in the integer value ``x`` as ``(constant, factors)``: the
+    constant times the product of the uniform loop-invariant ``factors`` (no factor: a constant;
+    constant 0: ``x`` does not depend on the counter), or None when ``x`` is not affine in it."""
+    zero = (0, ())
     if not isinstance(x, V) or depth > 32:
-        return None if isinstance(x, V) else 0
+        return None if isinstance(x, V) else zero
     a = x.args
     match x.op:
         case "const" | "param" | "tid" | "bid" | "bdim" | "gdim" | "ltid":
-            return 0
+            return zero
         case "var":
             if a[0] == counter:
-                return 1
+                return (1, ())
             if a[0] in definitions:  # set in the body: seen through when set once, unmasked
                 value = definitions[a[0]]
-                return None if value is None else _coefficient(value, counter, definitions, depth + 1)
-            return 0
+                return None if value is None else _linear(value, counter, definitions, changing, depth + 1)
+            return zero
         case "cast":
-            inner = _coefficient(a[0], counter, definitions, depth + 1)
-            return inner if x.dtype[0] in "iu" and a[0].dtype[0] in "iu" else (0 if inner == 0 else None)
+            inner = _linear(a[0], counter, definitions, changing, depth + 1)
+            if inner == zero:
+                return zero
+            if inner is None or x.dtype[0] not in "iu" or a[0].dtype[0] not in "iu":
+                return None
+            if int(x.dtype[1:]) >= int(a[0].dtype[1:]):
+                return inner  # no narrower than the operand: the element index stays affine
+            # narrower (a 64-bit counter as a 32-bit index): still distinct elements for the
+            # copies (a few times the coefficient apart) where that cannot wrap around to zero
+            small = not inner[1] and abs(inner[0]) < 2 ** (int(x.dtype[1:]) - 8)
+            return inner if small else None
         case "bin" if a[0] in ("+", "-"):
-            left = _coefficient(a[1], counter, definitions, depth + 1)
-            right = _coefficient(a[2], counter, definitions, depth + 1)
+            left = _linear(a[1], counter, definitions, changing, depth + 1)
+            right = _linear(a[2], counter, definitions, changing, depth + 1)
             if left is None or right is None:
                 return None
-            return left + right if a[0] == "+" else left - right
+            if right == zero or left == zero:
+                found = left if right == zero else right
+                return (-found[0], found[1]) if left == zero and a[0] == "-" else found
+            if left[1] or right[1]:
+                return None  # two coefficients with factors: their sum may be zero
+            return (left[0] + right[0] if a[0] == "+" else left[0] - right[0], ())
         case "bin" if a[0] == "*":
-            left = _coefficient(a[1], counter, definitions, depth + 1)
-            right = _coefficient(a[2], counter, definitions, depth + 1)
-            if left == 0 and right == 0:
-                return 0
-            if left == 0 and a[1].op == "const" and right is not None:
-                return a[1].args[0] * right
-            if right == 0 and a[2].op == "const" and left is not None:
-                return a[2].args[0] * left
-            return None
-    inner = [_coefficient(v, counter, definitions, depth + 1) for v in a if isinstance(v, V)]
-    return 0 if all(c == 0 for c in inner) else None
+            left = _linear(a[1], counter, definitions, changing, depth + 1)
+            right = _linear(a[2], counter, definitions, changing, depth + 1)
+            if left is None or right is None:
+                return None
+            if left == zero and right == zero:
+                return zero
+            if left != zero and right != zero:
+                return None
+            moving, other = (left, a[2]) if right == zero else (right, a[1])
+            if other.op == "const":
+                return (moving[0] * other.args[0], moving[1])
+            if other.vec or reads(other) & changing:
+                return None
+            return (moving[0], (*moving[1], other))
+    inner = [_linear(v, counter, definitions, changing, depth + 1) for v in a if isinstance(v, V)]
+    return zero if all(c == zero for c in inner) else None

@@ -169,6 +169,14 @@ def reads(x) -> set[str]:
     return names
 
 
+def values_in(x):
+    """Every value ``x`` is made of, ``x`` first."""
+    if isinstance(x, V):
+        yield x
+        for a in x.args:
+            yield from values_in(a)
+
+
 def loads_in(x):
     """The loads value ``x`` is made of, inner ones first."""
     if not isinstance(x, V):

@@ -1,4 +1,4 @@
-"""Fused loops (iterations side by side as a [lanes, copies] tile) compute what the loops do, in
+"""Fused loops (iterations side by side as a [copies, lanes] tile) compute what the loops do, in
 the interpreter: a max, an integer sum and a store loop exactly; a floating-point sum bit for bit
 under ``fused_sums="in-order"``; rows whose length is no multiple of lanes x copies."""
 

@@ -4,7 +4,7 @@ from porter.frontends.ir_frontend import build_ir
 
 from porter.passes.tile import fuse, lower_module
 from porter.passes.tile.alias import aliasing
-from porter.passes.tile.program import S, V, walk_statements
+from porter.passes.tile.program import S, V, fmt, walk_statements
 from porter.passes.tile.strided import strided_loops
 from porter.source import load_source
 
@@ -94,10 +94,10 @@ def test_loops_whose_iterations_depend_on_each_other_stay_apart():
     assert [p is not None for p in plans(independent, "dependent")] == [False, True, True, False, False]
 
 
-def test_constant_loops_fuse_only_without_shared_stores_or_reads_of_the_accumulator():
+def test_constant_loops_fuse_unless_the_accumulator_is_read():
     found = plans(CONSTANT, "constant")
     assert len(found) == 3
-    assert found[0] is None  # a store to shared memory
+    assert found[0] is not None and list(found[0].guards.values()) == [()]  # the shared tile: a constant stride
     assert found[1] is None  # acc is stored every iteration: not only an accumulator
     assert found[2] is not None and found[2].copies == 4 and accumulated(found[2]) == [("t", "add", True)]
 
@@ -112,3 +112,30 @@ def test_copies_are_a_power_of_two_the_spare_iterations_or_the_count_allow():
     assert fuse.copies_for(loop(V("var", "i64", False, ("t",)), 3), 8) == 4  # spare covers 4 only
     assert fuse.copies_for(loop(V("var", "i64", False, ("t",)), 0), 4) == 1
     assert fuse.copies_for(loop(const(16)), 6) == 4
+
+
+# stores whose index moves with the counter by a runtime amount, and shared stores
+STRIDES = """
+__global__ void strides(const float* __restrict__ x, float* __restrict__ y, float* __restrict__ z, int rows, int n) {
+    __shared__ float tile[64];
+    for (int j = 0; j < 4; j += 1) { y[(threadIdx.x + j) * rows + blockIdx.x] = x[threadIdx.x + j]; }
+    for (int j = 0; j < 4; j += 1) { z[j * rows * n + threadIdx.x] = 1.0f; }
+    for (int j = 0; j < 4; j += 1) { z[j * rows + j * n + threadIdx.x] = 1.0f; }
+    for (int j = 0; j < 4; j += 1) { tile[threadIdx.x + j * 16] = x[j]; }
+    for (int j = 0; j < 4; j += 1) { tile[threadIdx.x + j * 16] = tile[threadIdx.x] + 1.0f; }
+    __syncthreads();
+    y[threadIdx.x] = tile[threadIdx.x];
+}
+"""
+
+
+def test_a_runtime_stride_fuses_with_the_factors_that_must_not_be_zero():
+    found = plans(STRIDES, "strides")
+    assert len(found) == 5
+    factors = [[fmt(f) for f in g] for found_plan in found[:2] for g in found_plan.guards.values()]
+    assert factors == [["cast<u32>(rows)"], ["rows", "n"]]  # (threadIdx.x + j) is unsigned; two factors
+    # rows + n: a sum of runtime coefficients may be zero, so no fusion
+    assert found[2] is None
+    # a shared store fuses (a constant stride), unless the body reads the array
+    assert found[3] is not None and list(found[3].guards.values()) == [()]
+    assert found[4] is None
