@@ -48,7 +48,6 @@ class _Emitter:
                  specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "none",
                  hold_tiles: bool = True):
         self.p = program
-        self.hold_tiles = hold_tiles
         self.fused_sums = fused_sums
         self.specialize = specialize
         self.fuse_loops = fuse_loops
@@ -72,6 +71,7 @@ class _Emitter:
         self.prefetches = 0
         self.prefetched: dict[tuple[int, int], str] = {}
         self.renamed: dict[str, str] = {}
+        self.fusions: dict[int, fuse.Fusion | None] = {}  # id(loop) -> how it is fused (fusion_of)
         # shared arrays that may live in registers (:mod:`registers`), their stores and loads
         self.tiles = registers.plan(program, self.fused_once) if hold_tiles else {}
         self.held = {tile.store: tile for tile in self.tiles.values()}
@@ -320,9 +320,8 @@ class _Emitter:
     # ------------------------------------------------------------- shared arrays in registers
     def fused_once(self, loop: S) -> fuse.Fusion | None:
         """The fusion of a counted loop whose iterations all fit one tile (it runs once)."""
-        trips = loop.args[1] if len(loop.args) > 1 else None
-        fusion = self.fusion_of(loop) if trips is not None and trips.op == "const" else None
-        return fusion if fusion is not None and trips.args[0] == fusion.copies else None
+        fusion = self.fusion_of(loop) if len(loop.args) > 1 and loop.args[1] is not None else None
+        return fusion if fusion is not None and fuse.runs_once(loop, fusion) else None
 
     def hold(self, indent: int, s: S, at: str) -> None:
         """The one store of a shared array that may live in registers (:mod:`registers`): for a
@@ -355,7 +354,8 @@ class _Emitter:
     def registers_function(self) -> str:
         """``_registers_<kernel>(block)``: the kernel's register constexprs for a block shape."""
         sym = symbol(self.p.kernel)
-        lines = [f"def _registers_{sym}(block):",
+        lines = ["@functools.lru_cache(maxsize=None)  # once per block shape, not per launch",
+                 f"def _registers_{sym}(block):",
                  '    """Shared arrays in registers for this CUDA block shape: each read\'s (shape, order) of the',
                  '    written tile (registers.tile_order), or None for every read of an array (memory)."""',
                  "    block, found = _dim3(block), {}"]
@@ -419,6 +419,12 @@ class _Emitter:
 
     # ------------------------------------------------------------------------- fused loops
     def fusion_of(self, loop: S) -> fuse.Fusion | None:
+        """How ``loop`` runs fused, or None (decided once: the register plan asks first)."""
+        if id(loop) not in self.fusions:
+            self.fusions[id(loop)] = self._fusion(loop)
+        return self.fusions[id(loop)]
+
+    def _fusion(self, loop: S) -> fuse.Fusion | None:
         if not self.fuse_loops:
             return None
         copies = fuse.copies_for(loop, self.unroll)
@@ -436,7 +442,7 @@ class _Emitter:
         self.fused_loops += 1
         tag = f"_f{self.fused_loops}"
         self.partials(indent, fusion)
-        if count == str(copies):  # one tile holds every iteration: no loop
+        if fuse.runs_once(loop, fusion):  # one tile holds every iteration: no loop
             self.put(indent, f"# {at.strip(' #')}: all {copies} iterations side by side")
             inner = indent
         else:
@@ -655,7 +661,7 @@ class _Emitter:
             lines.append("    constexprs.update(WARP=min(32, _p2(bx) * _p2(by) * _p2(bz)))")
         if self.tiles:
             lines.append(f"    sig.update(dict.fromkeys({self.register_names()!r}, 'constexpr'))")
-            lines.append(f"    constexprs.update(_registers_{sym}(block))")
+            lines.append(f"    constexprs.update(_registers_{sym}(_dim3(block)))")
         lines.append("    return sig, constexprs")
         if self.tiles:
             lines[:0] = [self.registers_function(), "", ""]
@@ -668,6 +674,8 @@ Each CUDA kernel is a @triton.jit kernel run as one program per CUDA block, with
 CUDA thread (block dimensions padded to powers of two; padding lanes masked off), and a launcher
 with the CUDA kernel's signature and grid semantics. KERNELS maps kernel names to launchers.
 """
+
+import functools
 
 import torch
 import triton

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from porter.passes.tile.alias import Aliasing
 from porter.passes.tile.program import (EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, loads_in, ops,
-                                       reads, statement_reads, straight_line, walk_statements)
+                                       reads, set_once, statement_reads, straight_line, walk_statements)
 #: accumulator operations: the block-program operation that combines -> the reduction
 _COMBINE = {("bin", "+"): "add", ("math", "max"): "max", ("math", "min"): "min"}
 
@@ -62,6 +62,12 @@ class Fusion:
     increment: int  # id of the counter's ``k = k + step``
     #: id(store) -> the uniform factors of its index's coefficient of ``k`` (none: a constant)
     guards: dict[int, tuple[V, ...]] = field(default_factory=dict)
+
+
+def runs_once(loop: S, fusion: Fusion) -> bool:
+    """Whether one tile of ``fusion`` holds every iteration of ``loop`` (a constant count)."""
+    trips = loop.args[1]
+    return trips.op == "const" and trips.args[0] == fusion.copies
 
 
 def copies_for(loop: S, unroll: int) -> int:
@@ -205,7 +211,7 @@ def _store_guards(flat, counter: str, memory: Aliasing) -> dict[int, tuple[V, ..
                     return None
                 if space == "shared" and (base.op != "var" or ("shared", base.args[0]) in written):
                     return None
-    definitions = _definitions(flat)
+    definitions = set_once(flat)
     changing = set(definitions) | {counter}
     guards = {}
     for s in stores:
@@ -214,21 +220,6 @@ def _store_guards(flat, counter: str, memory: Aliasing) -> dict[int, tuple[V, ..
             return None
         guards[id(s)] = found[1]
     return guards
-
-
-def _definitions(flat) -> dict[str, V | None]:
-    """Every name the body sets -> its value when set once, unmasked (to see through
-    ``c = start + k * step``), else None."""
-    counts: dict[str, int] = {}
-    for s in flat:
-        for name in assigned(s):
-            counts[name] = counts.get(name, 0) + 1
-    found: dict[str, V | None] = dict.fromkeys(counts)
-    for s in flat:
-        unmasked = s.kind == "let" or s.kind == "set" and s.args[2] is None
-        if unmasked and counts[s.args[0]] == 1:
-            found[s.args[0]] = s.args[1]
-    return found
 
 
 def _linear(x, counter: str, definitions: dict[str, V | None], changing: set[str],

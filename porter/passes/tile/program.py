@@ -169,6 +169,22 @@ def reads(x) -> set[str]:
     return names
 
 
+def set_once(statements) -> dict[str, V | None]:
+    """Every name ``statements`` set -> its value when set exactly once, unmasked (to see through
+    ``c = start + k * step``), else None."""
+    statements = list(statements)
+    counts: dict[str, int] = {}
+    for s in statements:
+        for name in assigned(s):
+            counts[name] = counts.get(name, 0) + 1
+    found: dict[str, V | None] = dict.fromkeys(counts)
+    for s in statements:
+        unmasked = s.kind == "let" or s.kind == "set" and s.args[2] is None
+        if unmasked and counts[s.args[0]] == 1:
+            found[s.args[0]] = s.args[1]
+    return found
+
+
 def values_in(x):
     """Every value ``x`` is made of, ``x`` first."""
     if isinstance(x, V):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from porter.passes.tile.program import BlockProgram, S, V, assigned, straight_line, values_in, walk_statements
+from porter.passes.tile.program import BlockProgram, S, V, assigned, set_once, straight_line, values_in, walk_statements
 
 COORDINATES = ("x", "y", "z", "copy")
 #: statements that run once where they stand (the others' bodies or conditions may run again)
@@ -167,7 +167,7 @@ def _tile(program: BlockProgram, shared, sites: list[_Site]) -> RegisterTile | N
              if v.op == "load" and _on(v.args[0], v.args[1], name)]
     if len(stores) != 1 or not loads or uses != len(stores) + len(loads):
         return None  # another use of the array: an atomic, a wide access, a pointer to it
-    definitions = _set_once(program)
+    definitions = {n: v for n, v in set_once(walk_statements(program.body)).items() if v is not None}
     by_id = {id(site.statement): site for site in sites}
     site = by_id.get(id(stores[0]))
     if site is None:
@@ -198,16 +198,6 @@ def _on(space: str, base: V, name: str) -> bool:
 
 def _barrier_between(body, first: int, last: int) -> bool:
     return any(s.kind == "barrier" for s in body[first + 1:last])
-
-
-def _set_once(program: BlockProgram) -> dict[str, V]:
-    """Variables set exactly once in the whole kernel, unmasked: name -> value."""
-    counts: dict[str, int] = {}
-    for s in walk_statements(program.body):
-        for n in assigned(s):
-            counts[n] = counts.get(n, 0) + 1
-    return {s.args[0]: s.args[1] for s in walk_statements(program.body)
-            if s.kind == "let" and counts.get(s.args[0]) == 1}
 
 
 def _access(index: V, site: _Site, definitions: dict[str, V]) -> Access | None:
