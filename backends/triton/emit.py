@@ -21,7 +21,7 @@ from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, 
 
 from porter.passes.tile import fuse, prefetch, registers
 from porter.passes.tile.alias import aliasing
-from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, lane_vectors, values_in, walk_statements
+from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, values_in, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
             "KERNELS", "GATE",
@@ -45,7 +45,7 @@ def _constant(v: V) -> bool:
 
 class _Emitter:
     def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True,
-                 specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "none",
+                 specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "auto",
                  hold_tiles: bool = True):
         self.p = program
         self.fused_sums = fused_sums
@@ -72,6 +72,10 @@ class _Emitter:
         self.prefetched: dict[tuple[int, int], str] = {}
         self.renamed: dict[str, str] = {}
         self.fusions: dict[int, fuse.Fusion | None] = {}  # id(loop) -> how it is fused (fusion_of)
+        # variables that hold a fused loop's result combined from its partial tile, while neither
+        # changed: name -> (the tile, the combining op); a block reduction of one by the same op
+        # reduces the tile instead (:meth:`folded`)
+        self.combined: dict[str, tuple[str, str, str]] = {}
         # shared arrays that may live in registers (:mod:`registers`), their stores and loads
         self.tiles = registers.plan(program, self.fused_once) if hold_tiles else {}
         self.held = {tile.store: tile for tile in self.tiles.values()}
@@ -228,6 +232,8 @@ class _Emitter:
                 return f"_shuffle({self.vec(value)}, {src}, {ok}, BDX, BDY, BDZ, BX, BY)"
             case "count":
                 return f"tl.sum(({self.vec(a[0])} & {self.mask(a[1])}).to(tl.int32), axis=0)"
+            case "reduce" if (whole := self.folded(v)) is not None:
+                return whole
             case "reduce":
                 op, value, m, group = a
                 lanes = f"tl.where({self.vec(m)}, {self.vec(value)}, {self.identity(op, v.dtype)})"
@@ -248,6 +254,23 @@ class _Emitter:
             self.put(indent, "pass")
 
     def stmt(self, s: S, indent: int) -> None:
+        """Emit ``s``, keeping :attr:`combined` to the variables whose combined values still hold."""
+        if s.kind == "if":
+            before = dict(self.combined)
+            self.statement(s, indent, before)
+            return
+        if s.kind in ("loop", "mloop"):  # a later iteration sees what the body sets
+            for name in {n for x in walk_statements(s.body) for n in assigned(x)}:
+                self.combined.pop(name, None)
+        copied = s.args[1] if s.kind in ("let", "set") and (s.kind == "let" or s.args[2] is None) else None
+        origin = self.combined.get(copied.args[0]) if copied is not None and copied.op == "var" else None
+        self.statement(s, indent)
+        for name in assigned(s):
+            self.combined.pop(name, None)
+        if origin is not None:
+            self.combined[s.args[0]] = origin  # a copy of a combined value
+
+    def statement(self, s: S, indent: int, before: dict | None = None) -> None:
         a = s.args
         at = f"  # line {s.line}" if s.line else ""
         match s.kind:
@@ -277,11 +300,14 @@ class _Emitter:
             case "eval":
                 self.put(indent, f"{self.ex(a[0])}{at}")
             case "if":
+                # each branch starts from the values before it; after it, what both kept holds
                 self.put(indent, f"if {self.ex(a[0])}:{at}")
                 self.body(s.body, indent + 1)
+                kept, self.combined = self.combined, dict(before)
                 if s.orelse:
                     self.put(indent, "else:")
                     self.body(s.orelse, indent + 1)
+                self.combined = {k: v for k, v in before.items() if kept.get(k) == v and self.combined.get(k) == v}
             case "where":
                 self.put(indent, f"{self.var(a[0])} = {self.ex(a[1])}{at}")
                 self.body(s.body, indent)
@@ -294,7 +320,7 @@ class _Emitter:
                 spare = a[2] if len(a) > 2 else 0
                 copies = min(self.unroll, spare + 1) if _unrollable(s.body) else 1
                 note = "" if copies == 1 else f", {copies} copies of the body per iteration"
-                self.counted(indent, trips, copies, f"{at}  (counted{note})", s.body)
+                self.counted(indent, trips, copies, f"{at}  (counted{note})", s.body, a[1].dtype)
             case "loop":
                 self.put(indent, f"while {self.ex(a[0])}:{at}")
                 self.body(s.body, indent + 1)
@@ -388,9 +414,9 @@ class _Emitter:
         if space == "shared" or base.op == "var" and base.args[0] in self.shared_names:
             self.put(indent, "tl.debug_barrier()  # shared stores visible to the block")
 
-    def counted(self, indent: int, trips: str, copies: int, comment: str, body) -> None:
+    def counted(self, indent: int, trips: str, copies: int, comment: str, body, dtype: str = "i64") -> None:
         """A loop of a known number of iterations, each running ``copies`` copies of ``body``."""
-        self.loop_header(indent, trips, copies, comment)
+        self.loop_header(indent, trips, copies, comment, dtype)
         plan = prefetch.plan(body, self.memory) if copies > 1 and self.prefetch_loads else None
         # the prefetched names hold for this loop only (a pass may emit the same body twice)
         outer, prefetched = self.copy, dict(self.prefetched)
@@ -401,8 +427,9 @@ class _Emitter:
             self.body(body, indent + 1)
         self.copy, self.prefetched = outer, prefetched
 
-    def loop_header(self, indent: int, trips: str, copies: int, comment: str) -> None:
-        """The head of a loop of ``trips`` iterations taken ``copies`` at a time.
+    def loop_header(self, indent: int, trips: str, copies: int, comment: str, dtype: str = "i64") -> None:
+        """The head of a loop of ``trips`` iterations taken ``copies`` at a time, its counter of the
+        count's type ``dtype`` (a 32-bit count: no 64-bit arithmetic per iteration).
 
         A literal count is a ``range``; a computed one is a ``while`` on a counter: Triton 3.6's
         interpreter cannot take a tensor as a ``range`` bound (it keeps scalars as 1-element arrays).
@@ -413,7 +440,7 @@ class _Emitter:
         else:
             self.loops += 1
             k = f"_k{self.loops}"
-            self.put(indent, f"{k} = tl.full([], 0, tl.int64)")
+            self.put(indent, f"{k} = tl.full([], 0, {TL[dtype]})")
             self.put(indent, f"while {k} < {iterations}:{comment}")
             self.put(indent + 1, f"{k} += 1")
 
@@ -429,7 +456,9 @@ class _Emitter:
             return None
         copies = fuse.copies_for(loop, self.unroll)
         fusion = fuse.plan(loop, copies, self.p, self.memory) if copies > 1 else None
-        if fusion is not None and self.fused_sums == "none" and any(a.in_order for a in fusion.accumulators.values()):
+        sums = [a for a in fusion.accumulators.values() if a.in_order] if fusion is not None else []
+        if sums and (self.fused_sums == "none" or self.fused_sums == "auto" and
+                     not all(fuse.nonnegative(a.term) for a in sums)):
             return None  # a floating-point sum: fused only exactly (in-order, with exchanges) or reassociated
         return fusion
 
@@ -446,7 +475,7 @@ class _Emitter:
             self.put(indent, f"# {at.strip(' #')}: all {copies} iterations side by side")
             inner = indent
         else:
-            self.loop_header(indent, count, copies, f"{at}  (counted, {copies} iterations side by side)")
+            self.loop_header(indent, count, copies, f"{at}  (counted, {copies} iterations side by side)", trips.dtype)
             inner = indent + 1
         # copies along the first axis: lanes stay the fastest-varying one, so that a warp's accesses
         # are consecutive lanes (with copies last, a warp spans a few lanes of every copy: strided)
@@ -467,21 +496,37 @@ class _Emitter:
         return f"_f{self.fused_loops}_{ident(acc.name)}"
 
     def partials(self, indent: int, fusion: fuse.Fusion) -> None:
-        """Before a fused loop: each accumulator's partial results, one row per copy, at the
-        identity (the rows stay apart until the loop ends: no exchange between lanes inside)."""
+        """Before a fused loop: each accumulator's partial results, one row per copy, the first
+        row its value on entry and the others the identity (the rows stay apart until the loop
+        ends: no exchange between lanes inside)."""
         for acc in fusion.accumulators.values():
             if not self.in_order(acc):
-                self.put(indent, f"{self.partial(acc)} = tl.zeros([{fusion.copies}, LANES], {TL[acc.term.dtype]}) + "
-                                 f"{self.identity(acc.op, acc.term.dtype)}  # {acc.name}: a partial {acc.op} per copy")
+                dtype = TL[acc.term.dtype]
+                entry = self.vec(V("var", acc.term.dtype, acc.name in self.vectors, (acc.name,)))
+                self.put(indent, f"{self.partial(acc)} = tl.where(tl.arange(0, {fusion.copies})[:, None] == 0, "
+                                 f"({entry}).to({dtype})[None, :], {self.identity(acc.op, acc.term.dtype)})"
+                                 f"  # {acc.name}: a partial {acc.op} per copy")
 
     def combine(self, indent: int, fusion: fuse.Fusion) -> None:
         """After a fused loop: each accumulator takes its copies' partial results."""
         for acc in fusion.accumulators.values():
             if not self.in_order(acc):
                 name, dtype = ident(acc.name), TL[acc.term.dtype]
-                reduced = f"{REDUCE[acc.op]}({self.partial(acc)}, axis=0).to({dtype})"
-                combined = f"{name} + {reduced}" if acc.op == "add" else MATH[acc.op].format(name, reduced)
-                self.put(indent, f"{name} = {combined}  # the copies' partial results")
+                self.put(indent, f"{name} = {REDUCE[acc.op]}({self.partial(acc)}, axis=0).to({dtype})  "
+                                 "# the copies' partial results")
+                self.combined[acc.name] = (self.partial(acc), acc.op, acc.term.dtype)
+
+    def folded(self, v: V) -> str | None:
+        """A block-wide reduction of a variable combined from a fused loop's partial tile by the
+        same op, as one reduction of the tile (the lanes' combination is only ever reduced: no
+        exchange between the copies' rows first, which would cost as much as the reduction)."""
+        op, value, m, group = v.args
+        found = self.combined.get(value.args[0]) if value.op == "var" and group is None else None
+        if found is None or found[1] != op or self.fusion is not None:
+            return None
+        tile, _, dtype = found
+        return (f"{REDUCE[op]}(tl.where(({self.vec(m)})[None, :], {tile}, "
+                f"{self.identity(op, dtype)})).to({TL[v.dtype]})")
 
     def in_order(self, acc: fuse.Accumulator) -> bool:
         """Whether the copies' terms go into ``acc`` one by one in iteration order (a floating-point
@@ -640,8 +685,10 @@ class _Emitter:
         call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
         warp += ", **_reg" if self.tiles else ""
+        # a block that streams through memory in strided lane loops keeps the CUDA block's warps
+        streams = ", streams=True" if p.strided else ""
         lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, BZ=_BZ, "
-                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev))")
+                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
         lines.append("")
         lines.append("")
         sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -694,7 +741,9 @@ def _p2(n):
 # warps per program (TritonOptions.warps): "packed" at most Triton's default of 4, so that a
 # larger block puts two or more lanes in each thread (wider accesses, more loads in flight per
 # thread); "cuda" one warp per CUDA warp, the CUDA block's own shape; "auto" packed, unless the
-# grid's packed programs would not fill the GPU's multiprocessors (then cuda: more threads in flight)
+# grid's packed programs would not fill the GPU's multiprocessors (then cuda: more threads in
+# flight) or the kernel streams through memory in strided lane loops (then cuda: as many blocks
+# per multiprocessor as CUDA, so as much of what they read again still in the caches)
 _WARPS = {warps!r}
 _RESIDENT = {{}}
 
@@ -711,11 +760,11 @@ def _resident_warps(device):
     return _RESIDENT[device]
 
 
-def _warps(lanes, programs=None, device=None, policy=_WARPS):
+def _warps(lanes, programs=None, device=None, policy=_WARPS, streams=False):
     resident, warp = _resident_warps(device)
     full = max(1, lanes // warp)
     packed = min(4, full)
-    if policy == "cuda" or policy == "auto" and programs is not None and programs * packed < resident:
+    if policy == "cuda" or policy == "auto" and (streams or programs is not None and programs * packed < resident):
         return full
     return packed
 
@@ -781,7 +830,7 @@ def _unrollable(body) -> bool:
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
                 warps: str = "auto", specialize: bool = True, fuse_loops: bool = True,
-                fused_sums: str = "none", hold_tiles: bool = True) -> str:
+                fused_sums: str = "auto", hold_tiles: bool = True) -> str:
     parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 #: TritonOptions.warps values
 WARP_POLICIES = ("auto", "packed", "cuda")
 #: TritonOptions.fused_sums values
-FUSED_SUMS = ("none", "in-order", "partial")
+FUSED_SUMS = ("auto", "none", "in-order", "partial")
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,12 @@ class TritonOptions:
     #: loops that add up floating-point values: "none" (not fused: kept as copies one after
     #: another, each lane adding in iteration order), "in-order" (fused, each lane still adding its
     #: values in iteration order, exactly as the CUDA thread does: a layout exchange per
-    #: iteration) or "partial" (fused, a partial sum per copy added up after the loop:
-    #: reassociated, so results differ from CUDA's in the last bits)
-    fused_sums: str = "none"
+    #: iteration), "partial" (fused, a partial sum per copy added up after the loop:
+    #: reassociated, so results differ from CUDA's in the last bits) or "auto" (partial where
+    #: every term is provably non-negative, such as exp(x) or x * x: with no cancellation, any
+    #: order of the additions is within the same relative error bound of the exact sum as the
+    #: CUDA thread's order; "none" elsewhere)
+    fused_sums: str = "auto"
     #: shared arrays written once and read back permuted (a transpose's tile) held in registers,
     #: where the launch's block shape allows (porter.passes.tile.registers); off: scratch memory
     registers: bool = True

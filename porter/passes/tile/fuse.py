@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from porter.passes.tile.alias import Aliasing
-from porter.passes.tile.program import (EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, loads_in, ops,
+from porter.passes.tile.program import (EXCHANGE_OPS, BlockProgram, S, V, assigned, fmt, lane_vectors, loads_in, ops,
                                        reads, set_once, statement_reads, straight_line, walk_statements)
 #: accumulator operations: the block-program operation that combines -> the reduction
 _COMBINE = {("bin", "+"): "add", ("math", "max"): "max", ("math", "min"): "min"}
@@ -281,3 +281,31 @@ def _linear(x, counter: str, definitions: dict[str, V | None], changing: set[str
             return (moving[0], (*moving[1], other))
     inner = [_linear(v, counter, definitions, changing, depth + 1) for v in a if isinstance(v, V)]
     return zero if all(c == zero for c in inner) else None
+
+
+#: math ops whose result is never negative (or NaN)
+_NONNEGATIVE_MATH = frozenset({"exp", "exp2", "exp10", "sqrt", "abs"})
+
+
+def nonnegative(v: V) -> bool:
+    """Whether value ``v`` is never negative (NaN aside): exp, sqrt, abs and squares of anything,
+    sums, products, quotients, maxima and selections of such values, non-negative constants.
+    Adding such terms has no cancellation, so every order of the additions is within the same
+    relative error bound of the exact sum (a fused loop may reassociate them)."""
+    a = v.args
+    match v.op:
+        case "const":
+            return isinstance(a[0], (int, float)) and not isinstance(a[0], bool) and a[0] >= 0
+        case "math" if a[0] in _NONNEGATIVE_MATH:
+            return True
+        case "math" if a[0] == "max":
+            return any(nonnegative(x) for x in a[1:])
+        case "bin" if a[0] == "*" and fmt(a[1]) == fmt(a[2]):
+            return True  # a square
+        case "bin" if a[0] in ("+", "*", "/"):
+            return nonnegative(a[1]) and nonnegative(a[2])
+        case "select":
+            return nonnegative(a[1]) and nonnegative(a[2])
+        case "cast" if v.dtype[0] == "f":
+            return nonnegative(a[0])
+    return False

@@ -94,6 +94,7 @@ class BlockProgram:
     dims: tuple[str, ...]  # thread dimensions the kernel uses
     shuffles: tuple[str, ...] = ()  # dtypes exchanged between lanes (shuffles)
     idioms: list[str] = field(default_factory=list)  # reductions raised to ``reduce``
+    strided: int = 0  # lane loops (each lane from its own start) made uniform counted loops (:mod:`.strided`)
 
 
 def walk_statements(body):

@@ -53,7 +53,8 @@ print("ok")
 """
 
 
-@pytest.mark.parametrize("options", [dict(), dict(fused_sums="in-order"), dict(fused_sums="in-order", unroll=2)])
+@pytest.mark.parametrize("options", [dict(fused_sums="none"), dict(fused_sums="in-order"),
+                                     dict(fused_sums="in-order", unroll=2)])
 def test_fused_loops_give_the_bits_the_loops_give(tmp_path, options):
     fused = porter.translate(ROWS, "triton", name="rows.cu", **options)
     plain = porter.translate(ROWS, "triton", name="rows.cu", fuse=False)
@@ -69,6 +70,41 @@ def test_partial_sums_reassociate_and_say_so(tmp_path):
     result = porter.translate(ROWS, "triton", name="rows.cu", fused_sums="partial")
     assert result.ok, result.errors
     assert "a partial add per copy" in result.code and result.code.count("side by side") == 4
+
+
+# under "auto", a sum of squares (no cancellation) is fused with partial sums, a plain sum is not
+AUTO_SUMS = """
+__global__ void sums(const float* __restrict__ x, float* __restrict__ out, int n) {
+    const float* row = x + (size_t)blockIdx.x * n;
+    float squares = 0.0f, plain = 0.0f;
+    for (int c = threadIdx.x; c < n; c += 32) { float v = row[c]; squares += v * v; }
+    for (int c = threadIdx.x; c < n; c += 32) { plain += row[c]; }
+    out[(blockIdx.x * 32 + threadIdx.x) * 2] = squares;
+    out[(blockIdx.x * 32 + threadIdx.x) * 2 + 1] = plain;
+}
+"""
+
+AUTO_SCRIPT = """
+s = importlib.util.spec_from_file_location("m0", {plain!r}); m0 = importlib.util.module_from_spec(s)
+s.loader.exec_module(m0)
+for n in (0, 7, 129, 1000):
+    x = torch.randn(2 * max(n, 1))
+    out, out0 = torch.full((2 * 32 * 2,), -7.0), torch.full((2 * 32 * 2,), -7.0)
+    m.KERNELS["sums"](x, out, n, grid=(2,), block=(32,))
+    m0.KERNELS["sums"](x, out0, n, grid=(2,), block=(32,))
+    assert torch.equal(out[1::2], out0[1::2]), n  # the plain sum: not reassociated
+    assert torch.allclose(out[0::2], out0[0::2], rtol=n * 6e-8, atol=0), (n, (out - out0).abs().max())
+print("ok")
+"""
+
+
+def test_auto_sums_fuse_only_terms_that_cannot_cancel(tmp_path):
+    auto = porter.translate(AUTO_SUMS, "triton", name="sums.cu")
+    plain = porter.translate(AUTO_SUMS, "triton", name="sums.cu", fuse=False)
+    assert auto.ok and plain.ok, (auto.errors, plain.errors)
+    assert auto.code.count("side by side") == 1 and "squares: a partial add per copy" in auto.code
+    (tmp_path / "plain.py").write_text(plain.code)
+    assert run_interpreted(tmp_path, auto.code, AUTO_SCRIPT, "sums", plain=str(tmp_path / "plain.py")) == "ok"
 
 
 def test_fused_sums_option_is_checked():

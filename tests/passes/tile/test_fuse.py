@@ -139,3 +139,18 @@ def test_a_runtime_stride_fuses_with_the_factors_that_must_not_be_zero():
     # a shared store fuses (a constant stride), unless the body reads the array
     assert found[3] is not None and list(found[3].guards.values()) == [()]
     assert found[4] is None
+
+
+def test_terms_that_cannot_be_negative():
+    from porter.passes.tile.fuse import nonnegative
+    from porter.passes.tile.program import V
+    x = V("var", "f32", True, ("x",))
+    y = V("var", "f32", True, ("y",))
+    exp = V("math", "f32", True, ("exp", x))
+    never_negative = [exp, V("bin", "f32", True, ("*", x, x)), V("math", "f32", True, ("abs", y)),
+                      V("bin", "f32", True, ("+", exp, V("const", "f32", False, (1.0,)))),
+                      V("select", "f32", True, (V("var", "bool", True, ("m",)), exp, V("const", "f32", False, (0.0,))))]
+    maybe_negative = [x, V("bin", "f32", True, ("*", x, y)), V("bin", "f32", True, ("-", exp, x)),
+                      V("const", "f32", False, (-1.0,)), V("math", "f32", True, ("log", exp))]
+    assert all(nonnegative(v) for v in never_negative)
+    assert not any(nonnegative(v) for v in maybe_negative)

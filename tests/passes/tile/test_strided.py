@@ -70,3 +70,30 @@ def test_loops_the_pass_cannot_prove_equivalent_are_left_alone(spare):
     program = program_of(LEFT_ALONE, "left_alone")
     assert render(strided_loops(program, spare)) == render(program)
     assert render(program).count("masked loop") == 5
+
+
+# the 32-bit form and the closed-form trip count need what the ranges show: a start at the
+# thread coordinates (rises with them, cannot wrap) and a step of known range
+DECISIONS = """
+__global__ void decisions(const float* x, float* out, int n, int off) {
+    float acc = 0.0f;
+    for (int a = threadIdx.x; a < n; a += 256) { acc += x[a]; }
+    for (int b = threadIdx.x + off; b < n; b += 256) { acc += x[b]; }
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) { acc += x[i]; }
+    out[threadIdx.x] = acc;
+}
+"""
+
+
+def test_32_bit_counters_and_closed_form_counts_only_where_the_ranges_prove_them():
+    text = render(strided_loops(program_of(DECISIONS, "decisions"), spare=3))
+    lines = {name: next(line for line in text.splitlines() if f"let {name}_trips" in line)
+             for name in ("lm1", "lm3", "lm5")}
+    # a = threadIdx.x: 32 bits, the count of lane 0 (no reduction)
+    assert "u32 uni" in lines["lm1"] and "reduce" not in lines["lm1"], lines["lm1"]
+    assert "(a_start < (n - (cast<i32>(lm1_k) * 256)))" in text, text
+    # b = threadIdx.x + off (any start) and the grid-stride loop (a step beyond 32 bits): 64 bits,
+    # the largest count by reduction
+    for name in ("lm3", "lm5"):
+        assert "i64 uni = reduce.max(" in lines[name], lines[name]
+    assert "b_wide" in text and "i_wide" in text
