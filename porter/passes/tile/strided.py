@@ -199,13 +199,15 @@ def _lowest_lane_trips(m: _Match, lane_trips: V, body) -> V | None:
 
 
 def _masked_only(body) -> bool:
-    """Whether every effect of ``body`` is masked by its lanes: no barrier, exit, nested loop or
-    block-wide exchange (an iteration with no lane active then does nothing)."""
+    """Whether every effect of ``body`` is masked by its lanes: no barrier, exit, nested loop,
+    block-wide exchange, unmasked load or store (an iteration with no lane active then does
+    nothing, and touches no memory the CUDA threads would not)."""
     for s in walk_statements(body):
-        if s.kind in ("loop", "mloop", "barrier", "return"):
+        if s.kind in ("loop", "mloop", "barrier", "return") or s.kind in ("store", "vstore") and s.args[4] is None:
             return False
-        if any(v.op in EXCHANGE_OPS for a in s.args for v in values_in(a)):
-            return False
+        for v in (v for a in s.args for v in values_in(a)):
+            if v.op in EXCHANGE_OPS or v.op == "load" and v.args[3] is None:
+                return False
     return True
 
 

@@ -97,3 +97,20 @@ def test_32_bit_counters_and_closed_form_counts_only_where_the_ranges_prove_them
     for name in ("lm3", "lm5"):
         assert "i64 uni = reduce.max(" in lines[name], lines[name]
     assert "b_wide" in text and "i_wide" in text
+
+
+# a uniform load in the body is masked by the loop's lanes too (as every load in a masked loop):
+# an extra iteration with no lane active reads nothing, so the count may come from thread 0
+UNIFORM_LOAD = """
+__global__ void uniform_load(const float* x, const float* scale, float* out, int n) {
+    float acc = 0.0f;
+    for (int c = threadIdx.x; c < n; c += 256) { acc += x[c] * scale[0]; }
+    out[threadIdx.x] = acc;
+}
+"""
+
+
+def test_every_load_in_the_body_is_masked_so_the_count_comes_from_thread_0():
+    text = render(strided_loops(program_of(UNIFORM_LOAD, "uniform_load"), spare=3))
+    trips = next(line for line in text.splitlines() if "let lm1_trips" in line)
+    assert "load.global(scale[0], cm2)" in text and "reduce" not in trips, text
