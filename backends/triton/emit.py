@@ -21,7 +21,7 @@ from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, 
 
 from porter.passes.tile import fuse, prefetch, registers
 from porter.passes.tile.alias import aliasing
-from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, assigned, lane_vectors, values_in, walk_statements
+from porter.passes.tile.program import BlockProgram, S, V, assigned, lane_vectors, masked_only, values_in, walk_statements
 
 RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "float", "int", "len", "print",
             "KERNELS", "GATE",
@@ -318,7 +318,7 @@ class _Emitter:
                 trips = str(a[1].args[0]) if a[1].op == "const" else self.ex(a[1])
                 # iterations past the count do nothing when the loop says so (``spare``): unroll
                 spare = a[2] if len(a) > 2 else 0
-                copies = min(self.unroll, spare + 1) if _unrollable(s.body) else 1
+                copies = min(self.unroll, spare + 1) if masked_only(s.body) else 1
                 note = "" if copies == 1 else f", {copies} copies of the body per iteration"
                 self.counted(indent, trips, copies, f"{at}  (counted{note})", s.body, a[1].dtype)
             case "loop":
@@ -329,7 +329,7 @@ class _Emitter:
                 # block-wide "any lane left?" on every iteration (the mask stays exact)
                 trips = f"_trips_{ident(a[0])}"
                 self.put(indent, f"{trips} = tl.max(tl.where({ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
-                copies = self.unroll if _unrollable(s.body) else 1
+                copies = self.unroll if masked_only(s.body) else 1
                 # every effect in the body is masked, so copies past a lane's trip count do nothing
                 note = "" if copies == 1 else f", {copies} copies of the body per iteration"
                 self.counted(indent, trips, copies, f"  # masked loop, counted{note}", s.body)
@@ -815,17 +815,6 @@ def uses_segments(program: BlockProgram) -> bool:
     return any(v.op == "reduce" and v.args[3] for s in walk_statements(program.body) for a in s.args for v in values_in(a))
 
 
-
-
-def _unrollable(body) -> bool:
-    """An innermost loop body whose every effect is masked by the loop's lanes: no nested loop, no
-    barrier, no block-wide exchange or atomic (copies past a lane's trip count must do nothing)."""
-    for s in walk_statements(body):
-        if s.kind in ("loop", "mloop", "barrier", "return"):
-            return False
-        if any(v.op in EXCHANGE_OPS for a in s.args for v in values_in(a)):  # not masked by the lanes
-            return False
-    return True
 
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,

@@ -186,6 +186,20 @@ def set_once(statements) -> dict[str, V | None]:
     return found
 
 
+def masked_only(body) -> bool:
+    """Whether every effect of loop ``body`` is masked by the loop's lanes: no nested loop, barrier,
+    exit, block-wide exchange or atomic, unmasked load or store. An iteration (or an unrolled copy)
+    past every active lane's trip count then does nothing and touches no memory the CUDA threads
+    would not (:mod:`.strided`'s trip count from thread 0, a target's unrolled copies)."""
+    for s in walk_statements(body):
+        if s.kind in ("loop", "mloop", "barrier", "return") or s.kind in ("store", "vstore") and s.args[4] is None:
+            return False
+        for v in (v for a in s.args for v in values_in(a)):
+            if v.op in EXCHANGE_OPS or v.op == "load" and v.args[3] is None:
+                return False
+    return True
+
+
 def values_in(x):
     """Every value ``x`` is made of, ``x`` first."""
     if isinstance(x, V):

@@ -69,9 +69,7 @@ def lowest_lane(v: V) -> V | None:
     Holds for sums (and differences by uniform values) and casts of thread coordinates, their
     multiples by non-negative uniform values and uniform values, where :func:`value_range` shows
     that no step wraps; anything else is None."""
-    if value_range(v) is None and v.vec:
-        return None
-    return _at_zero(v)
+    return _at_zero(v)  # (checks every lane-varying step's range)
 
 
 def _at_zero(v: V) -> V | None:

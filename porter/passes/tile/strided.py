@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from porter.passes.tile.program import EXCHANGE_OPS, BlockProgram, S, V, assigned, fmt, reads, values_in, walk_statements
+from porter.passes.tile.program import BlockProgram, S, V, assigned, fmt, masked_only, reads, values_in, walk_statements
 from porter.passes.tile.ranges import TYPE_RANGES, lowest_lane, value_range
 
 #: induction-variable types rewritten (C's int and unsigned: their comparisons are exact in 64 bits)
@@ -189,26 +189,13 @@ def _lowest_lane_trips(m: _Match, lane_trips: V, body) -> V | None:
     """The trip count of a lane at the lowest start (thread coordinates 0), uniform: no lane's count
     is above it (a lane's count only falls as its start rises). None unless the start is such an
     expression (:func:`.ranges.lowest_lane`) and iterations past every lane's count do nothing."""
-    if m.start is None or not _masked_only(body):
+    if m.start is None or not masked_only(body):
         return None
     start = lowest_lane(m.start)
     if start is None:
         return None
     count = _substitute(lane_trips, m.var, start)
     return None if count is None or count.vec else count
-
-
-def _masked_only(body) -> bool:
-    """Whether every effect of ``body`` is masked by its lanes: no barrier, exit, nested loop,
-    block-wide exchange, unmasked load or store (an iteration with no lane active then does
-    nothing, and touches no memory the CUDA threads would not)."""
-    for s in walk_statements(body):
-        if s.kind in ("loop", "mloop", "barrier", "return") or s.kind in ("store", "vstore") and s.args[4] is None:
-            return False
-        for v in (v for a in s.args for v in values_in(a)):
-            if v.op in EXCHANGE_OPS or v.op == "load" and v.args[3] is None:
-                return False
-    return True
 
 
 def _substitute(v: V, name: str, value: V) -> V | None:
