@@ -13,6 +13,7 @@ import pkgutil
 from functools import cache
 from typing import Any, Protocol
 
+from porter.limits import DeepStackBackend
 from porter.result import TranslationResult
 from porter.source import SourceFile
 
@@ -43,7 +44,7 @@ def get_backend(name: str) -> Backend:
     if name not in available_backends():
         raise UnknownBackend(f"unknown target {name!r}; porter has: {', '.join(available_backends())}")
     module = importlib.import_module(f"porter.backends.{name}")
-    return module.BACKEND
+    return DeepStackBackend(module.BACKEND)  # deep input: a deep stack, P0032 past it
 
 
 def make_options(backend: Backend, options: dict[str, Any]) -> Any:

@@ -2,7 +2,10 @@
 
 ``frontend="auto"`` (the default) parses with libclang and, for each function in which clang
 reported errors (a missing header's declarations, code clang rejects), takes tree-sitter's IR of
-that function instead, with a note; without libclang it uses tree-sitter throughout.
+that function instead, with a note; without libclang it uses tree-sitter throughout. clang's errors
+outside every function are kept as zero-width ``P0304`` notes where clang reported them, so that
+:mod:`porter.frontends.syntax_gate` can tell a broken struct or declaration from a gap in
+tree-sitter's grammar.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 
 from porter.frontends import clang_ir, ts_ir
 
-from porter import diagnostics
+from porter import diagnostics, limits
 from porter.ir.module import Module
 from porter.source import SourceFile, load_source
 
@@ -23,6 +26,16 @@ def build_ir(source: str | os.PathLike | SourceFile, frontend: str = "auto") -> 
     if frontend not in FRONTENDS:
         raise ValueError(f"unknown frontend {frontend!r}; porter has: {', '.join(FRONTENDS)}")
     loaded = source if isinstance(source, SourceFile) else load_source(source)
+    deep = limits.nesting_error(loaded)  # before libclang, whose parser segfaults on deep input
+    if deep is not None:
+        return Module(loaded.name, frontend, diagnostics=(deep,))
+    try:
+        return limits.run_deep(_build_ir, loaded, frontend)
+    except RecursionError:
+        return Module(loaded.name, frontend, diagnostics=(limits.too_deep(loaded),))
+
+
+def _build_ir(loaded: SourceFile, frontend: str) -> Module:
     if frontend == "treesitter":
         return ts_ir.build_module(loaded)
     if not clang_ir.available():
@@ -37,13 +50,24 @@ def build_ir(source: str | os.PathLike | SourceFile, frontend: str = "auto") -> 
         return module.replace(diagnostics=(note, *module.diagnostics))
     if frontend == "clang" or not errors:
         return module
-    return _patch_with_treesitter(module, errors, loaded)
+    return _note_outside_errors(_patch_with_treesitter(module, errors, loaded), errors, loaded)
+
+
+def _note_outside_errors(module: Module, errors: list[tuple[int, str]], source: SourceFile) -> Module:
+    """``module`` with a note for each line holding clang errors outside every function."""
+    notes = {}
+    for offset, message in errors:
+        if any(_inside(f.span, offset, len(source.data)) for f in module.functions):
+            continue
+        span = source.span(offset, offset)
+        notes.setdefault(span.line, diagnostics.make("P0304", f"libclang: {message}", span))
+    return module.replace(diagnostics=(*module.diagnostics, *notes.values())) if notes else module
 
 
 def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source: SourceFile) -> Module:
     """Functions clang reported errors in, replaced by tree-sitter's IR of them."""
-    broken = {f for f in module.functions
-              if any(f.span.start <= offset < f.span.end for offset, _ in errors)}
+    size = len(source.data)
+    broken = {f for f in module.functions if any(_inside(f.span, offset, size) for offset, _ in errors)}
     if not broken:
         return module
     fallback = ts_ir.build_module(source)
@@ -52,21 +76,29 @@ def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source
     notes = []
     have = {(f.name, f.template_args, f.span.start) for f in module.functions}
     missing = [f for f in fallback.functions if (f.name, f.template_args, f.span.start) not in have
-               and any(f.span.start <= offset < f.span.end for offset, _ in errors)]
+               and any(_inside(f.span, offset, size) for offset, _ in errors)]
     for fn in module.functions:
         replacement = by_place.get((fn.name, fn.template_args, fn.span.start)) if fn in broken else None
         if replacement is None:
             functions.append(fn)
             continue
         functions.append(replacement)
-        first = next(msg for offset, msg in errors if fn.span.start <= offset < fn.span.end)
+        first = next(msg for offset, msg in errors if _inside(fn.span, offset, size))
         notes.append(diagnostics.make("P0304", f"libclang could not parse {fn.full_name} ({first}); "
                                       "porter used tree-sitter for it", fn.span))
     functions.extend(missing)
+    # tree-sitter's diagnostics in the functions it built, and in those both parsers failed on
+    from_treesitter = set(by_place.values()) | broken
     ts_diags = tuple(d for d in fallback.diagnostics
-                     if d.span is not None and any(f.span.start <= d.span.start < f.span.end
-                                                   for f in functions if f in set(by_place.values())))
+                     if d.span is not None and any(_inside(f.span, d.span.start, size)
+                                                   for f in functions if f in from_treesitter))
     kept = tuple(d for d in module.diagnostics
-                 if d.span is None or not any(f.span.start <= d.span.start < f.span.end for f in broken))
+                 if d.span is None or not any(_inside(f.span, d.span.start, size) for f in broken))
     return module.replace(frontend="clang+treesitter", functions=tuple(functions),
                           diagnostics=kept + tuple(notes) + ts_diags)
+
+
+def _inside(span, offset: int, size: int) -> bool:
+    """Whether clang's error at ``offset`` lies in a function spanning ``span``; an error at the end
+    of the file (a truncated body) belongs to the function that runs to the end."""
+    return span.start <= offset < span.end or offset == span.end == size

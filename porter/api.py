@@ -25,6 +25,7 @@ def translate(source: str | os.PathLike | SourceFile, target: str = "hip", *,
     needs a golden spec beside it). The result's code is the winning rewrite, or the deterministic
     port when none passed every check and beat it; ``result.optimization`` holds the full report.
     """
+    _check_arguments(source, target, name)
     backend = get_backend(target)
     backend_options = make_options(backend, options)
     loaded = source if isinstance(source, SourceFile) else load_source(source, name=name)
@@ -32,6 +33,22 @@ def translate(source: str | os.PathLike | SourceFile, target: str = "hip", *,
     if optimize:
         result = _optimize(result, loaded, target, llm or {})
     return result
+
+
+def _check_arguments(source: object, target: object, name: object) -> None:
+    """TypeError for arguments of the wrong type, before anything deep inside porter sees them."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raise TypeError("translate() takes CUDA source as str (text or a path), os.PathLike or SourceFile, "
+                        "not bytes; decode it first, e.g. data.decode('utf-8')")
+    if not isinstance(source, (str, os.PathLike, SourceFile)):
+        raise TypeError(f"translate() takes CUDA source as str (text or a path), os.PathLike or "
+                        f"SourceFile, not {type(source).__name__}")
+    if isinstance(source, os.PathLike) and not isinstance(os.fspath(source), str):
+        raise TypeError("translate() takes a path as str or pathlib.Path, not a bytes path")
+    if not isinstance(target, str):
+        raise TypeError(f"translate() takes target as a str such as 'hip', not {type(target).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"translate() takes name as a str, not {type(name).__name__}")
 
 
 def _optimize(result: TranslationResult, source: SourceFile, target: str, settings: dict[str, Any]) -> TranslationResult:

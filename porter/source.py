@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,11 @@ class SourceFile:
     _line_starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.data = self.text.encode("utf-8")
+        try:
+            self.data = self.text.encode("utf-8")
+        except UnicodeEncodeError:
+            check_text(self.text, self.name)  # raises P0031, with the place
+            raise
         self._line_starts = [0]
         for index, byte in enumerate(self.data):
             if byte == 0x0A:
@@ -77,7 +82,8 @@ def load_source(source: str | os.PathLike, *, name: str | None = None) -> Source
     """
     if isinstance(source, os.PathLike) or _looks_like_path(source):
         return read_source_file(Path(source))
-    return SourceFile(name or "<string>", source)
+    name = name or "<string>"
+    return SourceFile(name, check_text(source, name))
 
 
 _PATH_SUFFIXES = (".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".inl", ".hip")
@@ -91,22 +97,60 @@ def _looks_like_path(text: str) -> bool:
 
 
 def read_source_file(path: Path) -> SourceFile:
-    if not path.exists():
-        raise InputError("P0001", f"no such file: {path}", "check the path", str(path))
-    if path.is_dir():
-        raise InputError("P0002", f"{path} is a directory, not a file",
-                         "use `porter port DIR --out OUT_DIR` to port a whole tree", str(path))
+    return SourceFile(str(path), decode_source(read_source_bytes(path, str(path)), str(path)), path)
+
+
+def read_source_bytes(path: Path, name: str) -> bytes:
+    """The bytes of the regular file ``path`` (``name`` in messages), at most MAX_SOURCE_BYTES.
+
+    Devices, FIFOs and sockets are refused before they are opened (``/dev/zero`` never ends, a
+    FIFO blocks); the size is checked on what is read, not on what ``stat`` says.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise InputError("P0003", f"{path} is {size} bytes, larger than porter accepts "
-                             f"({MAX_SOURCE_BYTES} bytes)", None, str(path))
-        data = path.read_bytes()
-    except PermissionError:
-        raise InputError("P0004", f"cannot read {path}: permission denied", None, str(path)) from None
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("P0001", f"no such file: {name}", "check the path", name) from None
     except OSError as error:
-        raise InputError("P0004", f"cannot read {path}: {error.strerror}", None, str(path)) from None
-    return SourceFile(str(path), decode_source(data, str(path)), path)
+        raise InputError("P0004", f"cannot read {name}: {error.strerror or error}", None, name) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("P0002", f"{name} is a directory, not a file",
+                         "use `porter port DIR --out OUT_DIR` to port a whole tree", name)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("P0030", f"{name} is a {_file_type(info.st_mode)}, not a regular file", None, name)
+    try:
+        # O_NONBLOCK: a FIFO swapped in after the check does not block the open
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputError("P0030", f"{name} is not a regular file", None, name)
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except PermissionError:
+        raise InputError("P0004", f"cannot read {name}: permission denied", None, name) from None
+    except OSError as error:
+        raise InputError("P0004", f"cannot read {name}: {error.strerror or error}", None, name) from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InputError("P0003", f"{name} is larger than porter accepts ({MAX_SOURCE_BYTES} bytes)", None, name)
+    return data
+
+
+def _file_type(mode: int) -> str:
+    for test, label in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                        (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return label
+    return "special file"
+
+
+def check_text(text: str, name: str) -> str:
+    """``text`` itself, or InputError P0031 when it holds a lone surrogate (no UTF-8 encoding)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        column = error.start - (text.rfind("\n", 0, error.start) + 1) + 1
+        raise InputError("P0031", f"{name}: not valid Unicode: lone surrogate "
+                         f"U+{ord(text[error.start]):04X} at line {line} col {column}", None, name) from None
+    return text
 
 
 def decode_source(data: bytes, name: str) -> str:

@@ -1,3 +1,7 @@
+import os
+import threading
+from pathlib import Path
+
 import pytest
 
 from porter.source import InputError, SourceFile, load_source, read_source_file
@@ -49,3 +53,47 @@ def test_missing_paths_are_reported_as_missing_not_parsed_as_code(tmp_path):
             load_source(text)
         assert raised.value.diag_id == "P0001"
     assert load_source("__global__ void k();").name == "<string>"
+
+
+def test_device_is_refused_not_read():
+    with pytest.raises(InputError) as raised:
+        read_source_file(Path("/dev/null"))
+    assert raised.value.diag_id == "P0030"
+    assert "character device" in raised.value.message
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "k.cu"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_source_file(fifo)
+        except BaseException as error:  # noqa: BLE001 - inspected below
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive():  # unblock the reader's open so the thread ends
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("reading a FIFO blocked")
+    assert isinstance(outcome[0], InputError) and outcome[0].diag_id == "P0030"
+
+
+def test_size_is_checked_on_what_is_read(monkeypatch):
+    # /proc files are regular files whose st_size is 0 whatever they hold
+    monkeypatch.setattr("porter.source.MAX_SOURCE_BYTES", 16)
+    with pytest.raises(InputError) as raised:
+        read_source_file(Path("/proc/self/maps"))
+    assert raised.value.diag_id == "P0003"
+
+
+@pytest.mark.parametrize("make", [lambda text: load_source(text), lambda text: SourceFile("k.cu", text)])
+def test_lone_surrogate_is_an_input_error_with_its_place(make):
+    with pytest.raises(InputError) as raised:
+        make("__global__ void k() {}\n  int \ud800 = 0;\n")
+    assert raised.value.diag_id == "P0031"
+    assert "lone surrogate U+D800 at line 2 col 7" in raised.value.message

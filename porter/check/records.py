@@ -8,7 +8,7 @@ PASS, FAIL, UNSUPPORTED, UNAVAILABLE, ERROR = "pass", "fail", "unsupported", "un
 #: pass: ran (or compiled, for a compile check) and matched; fail: wrong results or a compile error
 #: porter did not predict; unsupported: porter reported a diagnostic for the kernel on this backend;
 #: unavailable: this machine cannot run the check (the detail names what is missing); error: the
-#: golden itself is stale or missing. Only pass is a pass.
+#: golden itself is stale, missing, corrupt or unhashed (the detail says why). Only pass is a pass.
 STATUSES = (PASS, FAIL, UNSUPPORTED, UNAVAILABLE, ERROR)
 FAILING = (FAIL, ERROR)
 

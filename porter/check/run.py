@@ -1,4 +1,8 @@
-"""Drive the checks: find the kernel specs, refuse stale goldens, ask each backend's checker."""
+"""Drive the checks: find the kernel specs, refuse goldens that are not fresh, ask each backend's checker.
+
+A golden that is stale, missing, corrupt or unhashed gives ``error`` for its case (with the reason)
+on every backend; the other cases and kernels still run.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from porter.check.machine import Machine
 from porter.check.records import ERROR, CheckRecord
 from porter.golden.record import selected_cases
 from porter.golden.spec import discover, load_spec
-from porter.golden.store import default_store, entry_for, load
+from porter.golden.store import default_store, open_case
 
 #: backend -> "module:class" of its checker. Backends without a checker are not checkable yet.
 CHECKERS = {"hip": "porter.check.hip:HipChecker",
@@ -59,10 +63,11 @@ def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_g
 def _goldens(spec, cases, store: Path):
     fresh, problems = [], []
     for case in cases:
-        entry = entry_for(spec, case, store)
-        if entry.status != "fresh":
+        entry, golden = open_case(spec, case, store)
+        if golden is None:
+            again = "" if entry.status == "unhashed" else " (record it again: porter golden record)"
             problems.append((case.name, f"golden is {entry.status}" + (f": {entry.reason}" if entry.reason else "")
-                             + " (record it again: porter golden record)"))
+                             + again))
             continue
-        fresh.append((case, load(store, spec.name, case.name)))
+        fresh.append((case, golden))
     return fresh, problems

@@ -43,8 +43,9 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     \b
     Statuses: pass; fail (the worst element and why); unsupported (porter reported a diagnostic
     for the kernel); unavailable (this machine lacks a tool, named in the detail: never counted as
-    a pass); error (the golden is stale or missing).
-    Exit code: 1 if any check failed or any golden is stale, else 0.
+    a pass); error (the case's golden is stale, missing, corrupt or unhashed: the detail says why;
+    the other cases still run).
+    Exit code: 1 if any check failed or any golden is not fresh, else 0.
     """
     machine = Machine(build_dir, nvcc)
     console = Console(stderr=True)

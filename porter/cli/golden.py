@@ -1,6 +1,7 @@
-"""``porter golden``: record golden outputs on an NVIDIA GPU, list them, validate specs.
+"""``porter golden``: record golden outputs on an NVIDIA GPU, list them, validate specs, rehash them.
 
-Exit codes: 0 success, 1 some case failed, 2 bad spec or arguments, 3 no nvcc / no GPU.
+Exit codes: 0 success, 1 some case failed (record) or could not be hashed (rehash), 2 bad spec or
+arguments, 3 no nvcc / no GPU.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def golden() -> None:
       porter golden validate --compile
       porter golden record --case 'n1000*'
       porter golden record my_kernels/ --store my_goldens/
+      porter golden rehash
     """
 
 
@@ -138,14 +140,16 @@ def _record_with_progress(recorder, specs, case_glob, jobs, total, console):
 @store_option
 @_guarded
 def list_goldens(paths, store) -> None:
-    """Show each case of PATHS (default: porter's corpus): fresh, stale, missing or orphan."""
+    """Show each case of PATHS (default: porter's corpus): fresh, stale, missing, orphan, corrupt
+    (a file missing, unreadable, misshapen or not matching its data hash) or unhashed."""
     from rich.table import Table
 
     from porter.golden.store import default_store, entries
 
     table = Table("kernel", "case", "status", "recorded on", "why")
     counts: dict[str, int] = {}
-    styles = {"fresh": "green", "stale": "yellow", "missing": "red", "orphan": "magenta"}
+    styles = {"fresh": "green", "stale": "yellow", "missing": "red", "orphan": "magenta", "corrupt": "bold red",
+              "unhashed": "yellow"}
     for spec in load_specs(paths):
         for entry in entries(spec, store or default_store(spec.path)):
             counts[entry.status] = counts.get(entry.status, 0) + 1
@@ -156,6 +160,39 @@ def list_goldens(paths, store) -> None:
     console = Console()
     console.print(table)
     console.print(", ".join(f"{count} {status}" for status, count in sorted(counts.items())))
+
+
+@golden.command()
+@paths_argument
+@click.option("--case", "case_glob", default=None, metavar="GLOB",
+              help="Only cases whose name (or KERNEL/CASE) matches.")
+@store_option
+@_guarded
+def rehash(paths, case_glob, store) -> None:
+    """Add the data hash to goldens of PATHS (default: porter's corpus) recorded without one.
+
+    Only a golden that is otherwise fresh is hashed: its npz must read in full and hold every array
+    the spec's buffers need, with their dtype and shape. Goldens that already carry a hash are
+    verified, never rewritten; stale or corrupt ones are listed (record them again).
+    """
+    from rich.markup import escape
+
+    from porter.golden.record import selected_cases
+    from porter.golden.store import default_store
+    from porter.golden.store import rehash as rehash_case
+
+    console = _console()
+    counts: dict[str, int] = {}
+    for spec in load_specs(paths):
+        for case in selected_cases(spec, case_glob):
+            outcome, why = rehash_case(spec, case, store or default_store(spec.path))
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome not in ("hashed", "kept", "missing"):
+                console.print(f"[red]{outcome}[/red] {spec.name}/{case.name}: {escape(why)}", highlight=False)
+    console.print(", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "no cases",
+                  highlight=False)
+    if set(counts) - {"hashed", "kept", "missing"}:
+        sys.exit(EXIT_FAILED_CASES)
 
 
 @golden.command()

@@ -4,14 +4,15 @@
 * :mod:`~porter.golden.inputs`: the seeded inputs of a case;
 * :mod:`~porter.golden.launcher`: the CUDA C++ program that runs a spec's launches from a plan;
 * :mod:`~porter.golden.record`: compile, run and store, with provenance;
-* :mod:`~porter.golden.store`: where recordings live, loading them, fresh or stale.
+* :mod:`~porter.golden.store`: where recordings live, loading them, fresh or stale;
+* :mod:`~porter.golden.integrity`: whether a recording's files can be trusted (data hash, arrays).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from porter.golden.errors import GoldenError, SpecError, ToolchainError
+from porter.golden.errors import GoldenDataError, GoldenError, SpecError, ToolchainError
 from porter.golden.inputs import make_inputs
 from porter.golden.model import KernelSpec, ResolvedCase
 from porter.golden.resolve import case_hash, resolve_case
@@ -28,5 +29,5 @@ def corpus_dir() -> Path:
     return folder
 
 
-__all__ = ["Golden", "GoldenError", "KernelSpec", "ResolvedCase", "SpecError", "ToolchainError", "case_hash",
+__all__ = ["Golden", "GoldenDataError", "GoldenError", "KernelSpec", "ResolvedCase", "SpecError", "ToolchainError", "case_hash",
            "corpus_dir", "default_store", "discover", "load", "load_spec", "make_inputs", "resolve_case"]

@@ -25,3 +25,17 @@ class SpecError(GoldenError):
 
 class ToolchainError(GoldenError):
     """No nvcc, no GPU, or a compiler that fails on a generated launcher."""
+
+
+class GoldenDataError(GoldenError):
+    """A recorded golden that cannot be trusted: a file missing or unreadable, arrays that do not match
+    the spec's buffers, or data that does not match the hash its provenance carries.
+
+    ``status`` is ``"corrupt"`` (the files are broken or changed) or ``"unhashed"`` (the provenance
+    carries no data hash, so the data cannot be verified).
+    """
+
+    def __init__(self, path, message: str, hint: str | None = None, status: str = "corrupt"):
+        super().__init__(message, hint)
+        self.path = path
+        self.status = status
