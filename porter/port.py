@@ -3,12 +3,35 @@
 The main process plans (checks the paths, walks the tree, reads the manifest), worker processes
 port the files and hand back :class:`FileRecord`s (plain, picklable data; a worker never raises),
 and the main process writes the manifest and the reports. CUDA/C++ sources are translated, every
-other regular file is copied byte for byte; each output is written atomically, so an interrupted
-or failed run never leaves a half-written file.
+other regular file is copied byte for byte; each output is written atomically (see
+:mod:`porter.atomic`), so an interrupted or failed run never leaves a half-written file.
 
 A manifest (``OUT/.porter-manifest.json``) remembers, per file, the source's sha256, a key for
 the options and porter's code, and the output's size and mtime; a later run skips a file whose
 three still match ("up-to-date"), unless ``force`` is set.
+
+Never losing work:
+
+* The manifest is journaled: as each file finishes, the main process appends its manifest entry
+  to ``OUT/.porter-journal.jsonl`` (:mod:`porter.journal`: one write per line, fsync'd in groups).
+  A run killed at any point (SIGKILL, OOM, power loss) leaves the journal; the next run reads the
+  manifest and then the journal, so it re-ports only the files not journaled (or whose output no
+  longer matches), and first removes the temporary files the killed run left. A run that ends
+  (normally, by Ctrl-C or stopped) folds the journal into the manifest atomically and removes it.
+* Workers die with their parent: on Linux each pool worker asks the kernel for SIGKILL when its
+  parent dies (``prctl(PR_SET_PDEATHSIG)``; the workers are forked by the main thread, which lives
+  as long as the port), then checks that its parent is still the process that forked it (the
+  parent may have died before the request). On every platform a worker also checks its parent
+  before each file and exits if it has changed.
+* A full disk stops the run: the file being written fails with P0042, no further file is started,
+  the files written so far stay in the manifest, and :attr:`PortRun.stopped` says why.
+* Output collisions are resolved while planning, before any work: a backend that writes ``.py``
+  (Triton, Pallas, NKI) would write ``k.cu``, ``k.cuh`` and ``k.py`` (copied) all to ``k.py``.
+  Then a file that is not a source keeps its name, and each colliding source keeps its suffix
+  in its output name as an importable module name: ``k.cu`` -> ``k_cu.py``, ``k.cuh`` ->
+  ``k_cuh.py`` (note P0044 in its record). Files without a collision keep the plain ``k.py``, so
+  the names users import do not change. A source whose kept-suffix name is taken too fails with
+  P0043 before any work; no translation is ever written over another.
 """
 
 from __future__ import annotations
@@ -18,13 +41,12 @@ import importlib
 import json
 import math
 import os
-import shutil
 import signal
-import stat
+import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -33,18 +55,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from porter.atomic import write_bytes_atomic, write_text_atomic
+from porter.atomic import DiskFullError, copy_atomic, remove_temporaries, write_bytes_atomic, write_text_atomic
 from porter.backends.base import get_backend, make_options
 from porter.diagnostics import Diagnostic
-from porter.source import MAX_SOURCE_BYTES, InputError, SourceFile, decode_source
+from porter.journal import Journal, read_journal
+from porter.source import InputError, SourceFile, decode_source, read_source_bytes
 
 #: Suffixes of the files that are translated; every other file is copied unchanged.
 SOURCE_SUFFIXES = frozenset({".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".inl"})
 MANIFEST_NAME = ".porter-manifest.json"
+JOURNAL_NAME = ".porter-journal.jsonl"
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 #: Names porter writes at the top of OUT; a source file with one of them there cannot be mirrored.
-RESERVED_NAMES = frozenset({MANIFEST_NAME, REPORT_JSON, REPORT_MD})
+RESERVED_NAMES = frozenset({MANIFEST_NAME, JOURNAL_NAME, REPORT_JSON, REPORT_MD})
+#: Notes added while planning (not by the translation): kept out of the manifest, added each run.
+_PLAN_NOTES = frozenset({"P0044"})
 #: Version-control folders are not part of the code being ported.
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})
 _MANIFEST_FORMAT = 1
@@ -76,11 +102,12 @@ class FileRecord:
     seconds: float = 0.0
     sha256: str | None = None        # of the source, for the manifest
     output_stat: tuple[int, int] | None = None  # (size, mtime_ns) of the output written
+    output: str | None = None        # the output's path relative to OUT, where it is not ``path``
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
-                "edits": self.edits, "edits_by_rule": dict(self.edits_by_rule), "lines": self.lines,
-                "reason": self.reason, "diagnostics": list(self.diagnostics)}
+                "output": self.output, "edits": self.edits, "edits_by_rule": dict(self.edits_by_rule),
+                "lines": self.lines, "reason": self.reason, "diagnostics": list(self.diagnostics)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,8 @@ class FileTask:
     kind: str                        # "source" or "other"
     size: int
     previous: dict[str, Any] | None  # this file's manifest entry from the last run
+    output: str | None = None        # relative to OUT, decided while planning (see assign_outputs)
+    notes: tuple[dict[str, Any], ...] = ()  # planning notes (P0044), added to the file's record
 
 
 @dataclass(frozen=True)
@@ -110,6 +139,7 @@ class PortPlan:
     tasks: list[FileTask]
     skipped: list[FileRecord]        # decided while walking: links, special files, reserved names
     manifest: dict[str, dict[str, Any]]
+    resumed: bool = False            # the last run did not finish (its journal was found)
 
 
 @dataclass
@@ -126,6 +156,8 @@ class PortRun:
     seconds: float
     started: str
     interrupted: bool = False
+    stopped: dict[str, Any] | None = None  # why the run stopped early (a P0042 diagnostic), if it did
+    not_started: int = 0             # files left undone because the run stopped or was interrupted
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.records if r.status == status)
@@ -133,7 +165,7 @@ class PortRun:
     @property
     def ok(self) -> bool:
         """True when every file was ported (error diagnostics in the code do not count)."""
-        return not self.interrupted and self.count(FAILED) == 0
+        return not self.interrupted and self.stopped is None and self.count(FAILED) == 0
 
     @property
     def edits(self) -> int:
@@ -205,9 +237,67 @@ def plan_port(source: Path, output: Path, target: str = "hip", *, force: bool = 
     settings = PortSettings(source_real, output_real, target, options_items,
                             _key({"code": fingerprint, "target": target, "options": dict(options_items)}),
                             _key({"code": fingerprint, "copy": True}), force)
+    resumed = (output_real / JOURNAL_NAME).exists()
     manifest = load_manifest(output_real)
     tasks, skipped = walk_tree(source_real, manifest)
-    return PortPlan(settings, tasks, skipped, manifest)
+    tasks, collisions = assign_outputs(tasks, getattr(backend, "suffix", None))
+    return PortPlan(settings, tasks, sorted(skipped + collisions, key=lambda r: r.path), manifest, resumed)
+
+
+def assign_outputs(tasks: list[FileTask], suffix: str | None) -> tuple[list[FileTask], list[FileRecord]]:
+    """Give every task its output path; a source whose output would collide keeps its suffix in
+    the name (``k.cu`` -> ``k_cu.py``, note P0044); one that still collides fails (P0043).
+
+    Only a backend that changes the suffix (``suffix``, e.g. ``.py``) can make outputs collide.
+    Deterministic: it depends on the set of paths alone, not on their order.
+    """
+    natural = {t.path: _with_suffix(t.path, suffix) if suffix and t.kind == "source" else t.path for t in tasks}
+    groups: dict[str, list[FileTask]] = defaultdict(list)
+    for task in tasks:
+        groups[natural[task.path]].append(task)
+    outputs = dict(natural)
+    notes: dict[str, dict[str, Any]] = {}
+    for name, members in groups.items():
+        if len(members) < 2:
+            continue
+        names = _name_list(sorted(m.path for m in members))
+        for member in members:
+            if member.kind == "source":
+                outputs[member.path] = _keep_suffix(member.path, suffix or "")
+                notes[member.path] = _diagnostic(
+                    member.path, "P0044", "note", f"{member.path} is written to {outputs[member.path]}, not "
+                    f"{name}: {names} would all be written to {name}")
+    writers: dict[str, list[str]] = defaultdict(list)
+    for task in tasks:
+        writers[outputs[task.path]].append(task.path)
+    kept: list[FileTask] = []
+    failed: list[FileRecord] = []
+    for task in tasks:
+        others = [p for p in writers[outputs[task.path]] if p != task.path]
+        if others and task.path in notes:
+            failed.append(_failed(task.path, task.kind, "P0043",
+                                  f"{task.path}: not ported: its output {outputs[task.path]} (renamed from "
+                                  f"{natural[task.path]} to avoid a collision) would also be written by "
+                                  f"{_name_list(others)}; rename one of them"))
+            continue
+        note = notes.get(task.path)
+        kept.append(replace(task, output=outputs[task.path], notes=(note,) if note else ()))
+    return kept, failed
+
+
+def _with_suffix(path: str, suffix: str) -> str:
+    stem, _ = os.path.splitext(path)
+    return stem + suffix
+
+
+def _keep_suffix(path: str, suffix: str) -> str:
+    """``dir/k.cu`` -> ``dir/k_cu.py``: an importable module name that keeps the source's suffix."""
+    stem, extension = os.path.splitext(path)
+    return f"{stem}_{extension.lstrip('.')}{suffix}"
+
+
+def _name_list(paths: list[str]) -> str:
+    return paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + f" and {paths[-1]}"
 
 
 def walk_tree(root: Path, manifest: dict[str, dict] | None = None) -> tuple[list[FileTask], list[FileRecord]]:
@@ -290,32 +380,63 @@ def _key(data: dict[str, Any]) -> str:
 
 
 def load_manifest(output: Path) -> dict[str, dict[str, Any]]:
-    """The last run's entries, or none when the manifest is missing, unreadable or of another format."""
+    """The last runs' entries: the manifest, then the journal of a run that did not finish over it.
+
+    A missing, unreadable or other-format manifest counts as empty; a journal line that is not
+    complete (the last one of a killed run) is ignored.
+    """
+    entries: dict[str, dict[str, Any]] = {}
     try:
         data = json.loads((output / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != _MANIFEST_FORMAT:
-        return {}
-    entries = data.get("files")
-    return entries if isinstance(entries, dict) else {}
+        data = None
+    if isinstance(data, dict) and data.get("format") == _MANIFEST_FORMAT and isinstance(data.get("files"), dict):
+        entries.update(data["files"])
+    for line in read_journal(output / JOURNAL_NAME):
+        path, entry = line.get("path"), line.get("entry")
+        if not isinstance(path, str) or line.get("format") != _MANIFEST_FORMAT:
+            continue
+        if isinstance(entry, dict):
+            entries[path] = entry
+        else:
+            entries.pop(path, None)  # the file failed: its output was removed
+    return entries
+
+
+def manifest_entry(settings: PortSettings, record: FileRecord) -> dict[str, Any] | None:
+    """A written file's manifest entry (None for any other record)."""
+    if record.status not in _WRITTEN or record.output_stat is None:
+        return None
+    return {
+        "sha256": record.sha256,
+        "key": settings.source_key if record.kind == "source" else settings.copy_key,
+        "output": list(record.output_stat),
+        "record": {"status": record.status, "edits": record.edits,
+                   "edits_by_rule": record.edits_by_rule, "lines": record.lines,
+                   "diagnostics": [d for d in record.diagnostics if d["id"] not in _PLAN_NOTES]},
+    }
+
+
+def journal_line(settings: PortSettings, record: FileRecord) -> dict[str, Any] | None:
+    """What the journal says about a file that finished: its manifest entry, or ``None`` (a
+    failure: forget its entry); nothing for an up-to-date file (the manifest has it already)."""
+    if record.status == UP_TO_DATE:
+        return None
+    return {"format": _MANIFEST_FORMAT, "path": record.path, "entry": manifest_entry(settings, record)}
 
 
 def save_manifest(plan: PortPlan, records: Iterable[FileRecord]) -> None:
+    """Write the manifest atomically: the entries of this run's records, and the last run's for
+    the files this run did not reach (stopped or interrupted), so that they stay up to date."""
     settings = plan.settings
-    entries = {}
+    entries = {task.path: plan.manifest[task.path] for task in plan.tasks if task.path in plan.manifest}
     for record in records:
         if record.status == UP_TO_DATE and record.path in plan.manifest:
             entries[record.path] = plan.manifest[record.path]
-        elif record.status in _WRITTEN and record.output_stat is not None:
-            entries[record.path] = {
-                "sha256": record.sha256,
-                "key": settings.source_key if record.kind == "source" else settings.copy_key,
-                "output": list(record.output_stat),
-                "record": {"status": record.status, "edits": record.edits,
-                           "edits_by_rule": record.edits_by_rule, "lines": record.lines,
-                           "diagnostics": list(record.diagnostics)},
-            }
+        elif (entry := manifest_entry(settings, record)) is not None:
+            entries[record.path] = entry
+        else:
+            entries.pop(record.path, None)
     document = {"format": _MANIFEST_FORMAT, "target": settings.target, "options": dict(settings.options),
                 "files": dict(sorted(entries.items()))}
     write_text_atomic(settings.output / MANIFEST_NAME, json.dumps(document, indent=1) + "\n")
@@ -324,8 +445,17 @@ def save_manifest(plan: PortPlan, records: Iterable[FileRecord]) -> None:
 # --- porting one file (worker processes) ---------------------------------------------------------
 
 
+#: In a pool worker: the pid of the process that forked it (see :func:`_worker_init`).
+_parent_pid: int | None = None
+
+
 def port_batch(settings: PortSettings, tasks: list[FileTask]) -> list[FileRecord]:
-    return [port_file(settings, task) for task in tasks]
+    records = []
+    for task in tasks:
+        if _parent_pid is not None and os.getppid() != _parent_pid:
+            os._exit(1)  # the port that started this worker is gone: write nothing more
+        records.append(port_file(settings, task))
+    return records
 
 
 def port_file(settings: PortSettings, task: FileTask) -> FileRecord:
@@ -334,18 +464,25 @@ def port_file(settings: PortSettings, task: FileTask) -> FileRecord:
     try:
         record = _port_file(settings, task)
     except InputError as error:
-        record = _failed(task.path, task.kind, error.diag_id, error.message)
+        record = _failed(task.path, task.kind, error.diag_id, error.message, error.hint)
         _remove_stale_output(settings, task)
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the others
         record = _failed(task.path, task.kind, "P0014",
                          f"internal error in porter, please report: {type(error).__name__}: {error}")
         _remove_stale_output(settings, task)
-    return replace(record, seconds=time.perf_counter() - started)
+    if task.notes:
+        record = replace(record, diagnostics=task.notes + record.diagnostics,
+                         reason=record.reason or task.notes[0]["message"])
+    output = task.output if task.output not in (None, task.path) else None
+    return replace(record, seconds=time.perf_counter() - started, output=output)
 
 
 def _output_path(settings: PortSettings, task: FileTask) -> Path:
-    """Where a file's port goes: the same name, or (for a backend that emits another language, such as
-    Triton's Python) the same stem with the backend's suffix."""
+    """Where a file's port goes: the path chosen while planning (:func:`assign_outputs`), else the
+    same name, or (for a backend that emits another language, such as Triton's Python) the same
+    stem with the backend's suffix."""
+    if task.output is not None:
+        return settings.output / task.output
     output = settings.output / task.path
     suffix = getattr(_backend(settings.target, settings.options)[0], "suffix", None) if task.kind == "source" else None
     return output.with_suffix(suffix) if suffix else output
@@ -360,7 +497,7 @@ def _port_file(settings: PortSettings, task: FileTask) -> FileRecord:
         return _up_to_date_record(task)
     if task.kind == "source":
         return _translate_file(settings, task, source_path, output_path, digest)
-    _copy_atomic(source_path, output_path)
+    copy_atomic(source_path, output_path)
     return FileRecord(task.path, task.kind, COPIED, sha256=digest, output_stat=_stat(output_path))
 
 
@@ -396,14 +533,8 @@ def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
 
 
 def _read_source(path: Path, name: str) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise InputError("P0003", f"{name} is {size} bytes, larger than porter accepts "
-                             f"({MAX_SOURCE_BYTES} bytes)")
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError("P0004", f"cannot read {name}: {error.strerror or error}") from None
+    """A source's bytes: a regular file only, its size checked on what is read."""
+    return read_source_bytes(path, name)
 
 
 def _sha256(path: Path) -> str:
@@ -412,27 +543,6 @@ def _sha256(path: Path) -> str:
             return hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as error:
         raise InputError("P0004", f"cannot read {path.name}: {error.strerror or error}") from None
-
-
-def _copy_atomic(source: Path, destination: Path) -> None:
-    """Stream ``source`` to a temporary file beside ``destination``, then rename it into place.
-
-    Like :func:`porter.atomic.write_bytes_atomic`, but without holding a large file in memory.
-    """
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp",
-                                             dir=destination.parent)
-    except OSError as error:
-        raise InputError("P0008", f"cannot write {destination}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out_stream, source.open("rb") as in_stream:
-            shutil.copyfileobj(in_stream, out_stream, 1 << 20)
-        os.chmod(temporary, stat.S_IMODE(source.stat().st_mode))
-        os.replace(temporary, destination)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputError("P0008", f"cannot copy {source.name} to {destination}: {error.strerror or error}") from None
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -467,10 +577,14 @@ def _remove_stale_output(settings: PortSettings, task: FileTask) -> None:
         pass
 
 
-def _failed(path: str, kind: str, diag_id: str, message: str) -> FileRecord:
-    diagnostic = {"file": path, "line": None, "col": None, "id": diag_id, "severity": "error",
-                  "message": message, "hint": None}
-    return FileRecord(path, kind, FAILED, diagnostics=(diagnostic,), reason=message)
+def _diagnostic(path: str, diag_id: str, severity: str, message: str, hint: str | None = None) -> dict[str, Any]:
+    return {"file": path, "line": None, "col": None, "id": diag_id, "severity": severity,
+            "message": message, "hint": hint}
+
+
+def _failed(path: str, kind: str, diag_id: str, message: str, hint: str | None = None) -> FileRecord:
+    return FileRecord(path, kind, FAILED, diagnostics=(_diagnostic(path, diag_id, "error", message, hint),),
+                      reason=message)
 
 
 def _skipped(path: str, kind: str, reason: str) -> FileRecord:
@@ -483,64 +597,112 @@ def _skipped(path: str, kind: str, reason: str) -> FileRecord:
 
 
 def execute(plan: PortPlan, jobs: int | None = None, progress: Progress | None = None) -> PortRun:
-    """Port every task of ``plan``; saves the manifest even when interrupted (Ctrl-C)."""
+    """Port every task of ``plan``, journaling each file as it finishes; stops early on a full disk.
+
+    The journal is folded into the manifest at the end, also when interrupted (Ctrl-C) or stopped.
+    """
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(plan.tasks) or 1))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.perf_counter()
-    records: list[FileRecord] = list(plan.skipped)
+    settings = plan.settings
+    if plan.resumed:  # the last run was killed: remove the temporary files it left
+        outputs = {task.output or task.path for task in plan.tasks}
+        remove_temporaries(settings.output, keep=outputs.__contains__)
+    collector = _Collector(settings, Journal(settings.output / JOURNAL_NAME), progress)
     interrupted = False
     try:
         runner = _run_in_process if jobs == 1 else _run_in_pool
-        runner(plan, jobs, records, progress)
+        runner(plan, jobs, collector)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
-        settings = plan.settings
+        records = sorted(plan.skipped + collector.records, key=lambda r: r.path)
+        stopped = collector.stopped
+        try:
+            collector.journal.close()
+            save_manifest(plan, records)
+            (settings.output / JOURNAL_NAME).unlink(missing_ok=True)
+        except InputError as error:  # e.g. the disk is full: the journal keeps the work done
+            stopped = stopped or _diagnostic(str(error.path or settings.output), error.diag_id, "error",
+                                             error.message, error.hint)
         run = PortRun(settings.source, settings.output, settings.target, dict(settings.options), jobs,
-                      settings.force, sorted(records, key=lambda r: r.path), time.perf_counter() - clock,
-                      started, interrupted)
-        save_manifest(plan, run.records)
+                      settings.force, records, time.perf_counter() - clock, started, interrupted, stopped,
+                      len(plan.tasks) - len(collector.records))
     return run
 
 
-def _run_in_process(plan: PortPlan, jobs: int, records: list[FileRecord], progress: Progress | None) -> None:
-    if progress is not None:
-        progress.start(len(plan.tasks))
+class _Collector:
+    """Receives the records as files finish: journals them, advances the progress, and decides
+    whether to go on (not after a full disk)."""
+
+    def __init__(self, settings: PortSettings, journal: Journal, progress: Progress | None) -> None:
+        self.settings = settings
+        self.journal = journal
+        self.progress = progress
+        self.records: list[FileRecord] = []
+        self.stopped: dict[str, Any] | None = None
+
+    def start(self, total: int) -> None:
+        if self.progress is not None:
+            self.progress.start(total)
+
+    def __call__(self, records: list[FileRecord]) -> bool:
+        """Take finished records; False once the run must stop."""
+        self.records.extend(records)
+        for record in records:
+            if self.stopped is None and record.diagnostics and record.status == FAILED \
+                    and record.diagnostics[-1]["id"] == DiskFullError.DIAG_ID:
+                self.stopped = record.diagnostics[-1]
+            line = journal_line(self.settings, record)
+            if line is not None:
+                try:
+                    self.journal.append(line)
+                except InputError as error:
+                    self.stopped = self.stopped or _diagnostic(JOURNAL_NAME, error.diag_id, "error", error.message,
+                                                               error.hint)
+        if self.progress is not None:
+            self.progress.advance(records)
+        return self.stopped is None
+
+
+def _run_in_process(plan: PortPlan, jobs: int, collect: _Collector) -> None:
+    collect.start(len(plan.tasks))
     for task in plan.tasks:
-        record = port_file(plan.settings, task)
-        records.append(record)
-        if progress is not None:
-            progress.advance([record])
+        if not collect([port_file(plan.settings, task)]):
+            return
 
 
-def _run_in_pool(plan: PortPlan, jobs: int, records: list[FileRecord], progress: Progress | None) -> None:
+def _run_in_pool(plan: PortPlan, jobs: int, collect: _Collector) -> None:
     # Largest files first, in small batches: the load balances, the progress stays live, and
-    # Ctrl-C waits only for the batches in flight.
+    # Ctrl-C (or a full disk) waits only for the batches in flight.
     tasks = sorted(plan.tasks, key=lambda t: (-t.size, t.path))
     size = max(1, min(8, math.ceil(len(tasks) / (jobs * 16))))
     batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     _warm_up(plan.settings.target, plan.settings.options)  # forked workers inherit the loaded tables
-    with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_worker_init) as pool:
-        # With fork, the first submit starts every worker: before the progress bar starts its thread.
+    with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_worker_init,
+                             initargs=(os.getpid(),)) as pool:
+        # With fork, the first submit starts every worker (from this thread, which outlives them:
+        # their PR_SET_PDEATHSIG fires when it dies): before the progress bar starts its thread.
         pending: dict[Future, list[FileTask]] = {pool.submit(port_batch, plan.settings, b): b for b in batches}
-        if progress is not None:
-            progress.start(len(plan.tasks))
+        collect.start(len(plan.tasks))
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    finished = _batch_records(future, pending.pop(future))
-                    records.extend(finished)
-                    if progress is not None:
-                        progress.advance(finished)
+                    batch = pending.pop(future, None)
+                    if batch is not None and not collect(_batch_records(future, batch)):
+                        # Stop: start no more batches; those already running finish and are kept.
+                        for waiting in list(pending):
+                            if waiting.cancel():
+                                del pending[waiting]
         except BaseException:
             # Interrupted: let the batches in flight finish, and keep their records (their files
             # are written), so that the manifest lets the next run skip them.
             pool.shutdown(wait=True, cancel_futures=True)
             for future, batch in pending.items():
                 if future.done() and not future.cancelled():
-                    records.extend(_batch_records(future, batch))
+                    collect(_batch_records(future, batch))
             raise
 
 
@@ -558,7 +720,6 @@ def _pool_context():
     """fork on Linux: workers start at once, with porter already loaded, and never re-run the
     caller's ``__main__`` (spawn and forkserver do, which breaks scripts without a main guard)."""
     import multiprocessing
-    import sys
 
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
@@ -575,9 +736,40 @@ def _warm_up(target: str, options: tuple[tuple[str, Any], ...]) -> None:
         pass
 
 
-def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; the main process alone handles it.
+#: ``prctl`` option: the signal the kernel sends this process when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Set up a pool worker: it ignores Ctrl-C (the whole process group gets it; the main process
+    alone handles it) and dies with ``parent``, the port that forked it."""
+    global _parent_pid
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _parent_pid = parent
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int, prctl: Callable[..., int] | None = None) -> bool:
+    """Have the kernel SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    The request is tied to the parent's thread that forked this process. The parent may already
+    have died before the request: then this process exits at once. Returns whether the kernel
+    took the request (False on other systems, where :func:`port_batch`'s check before each file
+    is what stops an orphaned worker).
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            if prctl is None:
+                import ctypes
+
+                prctl = ctypes.CDLL(None, use_errno=True).prctl
+            armed = prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    return armed
 
 
 def port_tree(source: str | os.PathLike, output: str | os.PathLike, target: str = "hip", *,

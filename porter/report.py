@@ -30,6 +30,7 @@ def report_json(run: PortRun) -> dict[str, Any]:
         "started": run.started,
         "seconds": round(run.seconds, 3),
         "interrupted": run.interrupted,
+        "stopped": run.stopped,
         "summary": summary_counts(run),
         "files": [record.to_json() for record in run.records],
     }
@@ -38,8 +39,8 @@ def report_json(run: PortRun) -> dict[str, Any]:
 def summary_counts(run: PortRun) -> dict[str, Any]:
     counts: dict[str, Any] = {"files": len(run.records)}
     counts.update({status: run.count(status) for status in STATUSES})
-    counts.update({"edits": run.edits, "diagnostics": run.severities, "lines": run.lines,
-                   "lines_per_second": round(run.lines_per_second, 1), "ok": run.ok})
+    counts.update({"not_started": run.not_started, "edits": run.edits, "diagnostics": run.severities,
+                   "lines": run.lines, "lines_per_second": round(run.lines_per_second, 1), "ok": run.ok})
     return counts
 
 
@@ -55,6 +56,8 @@ def report_markdown(run: PortRun) -> str:
         f"* options: {options}; jobs: {run.jobs}{'; forced' if run.force else ''}",
         f"* started {run.started}, took {run.seconds:.2f} s"
         f"{' (interrupted: the report is incomplete)' if run.interrupted else ''}",
+        *([f"* **stopped early**: {format_diagnostic(run.stopped)}; {run.not_started} files not started "
+           "(the manifest keeps every file written: run again to finish)"] if run.stopped else []),
         "",
         "| " + " | ".join(STATUSES) + " | edits | errors | warnings | notes |",
         "|" + "---:|" * (len(STATUSES) + 4),
@@ -66,6 +69,11 @@ def report_markdown(run: PortRun) -> str:
     if problems:
         lines += ["## Files not ported", ""]
         lines += [f"* `{_md(r.path)}`: {r.status}: {_md(r.reason or '')}" for r in problems]
+        lines.append("")
+    renamed = [r for r in run.records if r.output and any(d["id"] == "P0044" for d in r.diagnostics)]
+    if renamed:
+        lines += ["## Renamed outputs", ""]
+        lines += [f"* `{_md(r.path)}` -> `{_md(r.output)}`: {_md(r.reason or '')}" for r in renamed]
         lines.append("")
     lines += ["## Files", "", "| file | status | edits | errors | warnings | notes |", "|---|---|---:|---:|---:|---:|"]
     for record in run.records:
@@ -98,14 +106,18 @@ def summary_lines(run: PortRun, *, report_paths: tuple[Path, ...] = ()) -> list[
     counts = summary_counts(run)
     severities = counts["diagnostics"]
     cores = f", {run.lines_per_second / run.jobs:,.0f} lines/s per worker" if run.jobs > 1 else ""
+    verb = "interrupted after" if run.interrupted else "stopped after" if run.stopped else "ported"
     lines = [
-        f"porter: {'interrupted after' if run.interrupted else 'ported'} {counts['files']} files "
+        f"porter: {verb} {counts['files']} files "
         f"from {run.source} to {run.output} in {run.seconds:.2f} s ({run.target}, -j {run.jobs})",
         "  " + ", ".join(f"{counts[status]} {status}" for status in STATUSES),
         f"  {run.edits} edits; diagnostics: errors {severities['error']}, warnings {severities['warning']}, "
         f"notes {severities['note']}",
         f"  {run.lines:,} source lines translated, {run.lines_per_second:,.0f} lines/s{cores}",
     ]
+    if run.stopped:
+        lines.append(f"  stopped: {format_diagnostic(run.stopped, markdown=False)}; {run.not_started} files "
+                     "not started (the manifest keeps every file written: run again to finish)")
     for record in [r for r in run.records if r.status == FAILED][:20]:
         lines.append(f"  failed: {record.path}: {_first(record)}")
     if counts[FAILED] > 20:

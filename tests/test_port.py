@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 import porter
+from porter import atomic
 from porter import port as engine
 from porter.port import (COPIED, FAILED, MANIFEST_NAME, SKIPPED, TRANSLATED, UNCHANGED, UP_TO_DATE, execute,
                          plan_port, port_tree, walk_tree)
@@ -291,3 +295,175 @@ def test_an_interrupted_run_keeps_what_it_finished(tree: Path, tmp_path: Path):
         execute(plan_port(tree, out, "hip"), 1, InterruptAfterThree())
     assert len(json.loads((out / MANIFEST_NAME).read_text())["files"]) == 3
     assert list(statuses(port_tree(tree, out, "hip", jobs=1)).values()).count(UP_TO_DATE) == 3
+
+
+# --- never losing or clobbering work: collisions, the journal, a full disk, orphaned workers ----
+
+
+def test_colliding_py_outputs_keep_their_suffix_and_nothing_is_lost(tmp_path: Path):
+    tree = tmp_path / "src"
+    tree.mkdir()
+    (tree / "k.cu").write_text("__global__ void from_cu(float* x) { x[threadIdx.x] = 1.0f; }\n")
+    (tree / "k.cuh").write_text("__global__ void from_cuh(float* x) { x[threadIdx.x] = 2.0f; }\n")
+    (tree / "k.py").write_text("print('my own python')\n")
+    (tree / "other.cu").write_text("__global__ void alone(float* x) { x[threadIdx.x] = 3.0f; }\n")
+    out = tmp_path / "out"
+    run = port_tree(tree, out, "triton", jobs=1)
+    by_path = {r.path: r for r in run.records}
+    assert (out / "k.py").read_text() == "print('my own python')\n"  # the copy keeps its name
+    assert "from_cu" in (out / "k_cu.py").read_text() and "from_cuh" in (out / "k_cuh.py").read_text()
+    assert "alone" in (out / "other.py").read_text()  # no collision: the plain name
+    assert (by_path["k.cu"].output, by_path["k.cuh"].output, by_path["k.py"].output) == ("k_cu.py", "k_cuh.py", None)
+    assert by_path["k.cu"].diagnostics[0]["id"] == "P0044" and "k.cu, k.cuh and k.py" in by_path["k.cu"].reason
+    report = json.loads((out / "report.json").read_text())
+    assert {f["path"]: f["output"] for f in report["files"]}["k.cuh"] == "k_cuh.py"
+    assert "`k.cu` -> `k_cu.py`" in (out / "report.md").read_text()
+    again = port_tree(tree, out, "triton", jobs=1)  # the notes come back, once, on an up-to-date run
+    assert {r.path: [d["id"] for d in r.diagnostics] for r in again.records}["k.cu"] == ["P0044"]
+    assert set(statuses(again).values()) == {UP_TO_DATE}
+
+
+def test_a_collision_that_renaming_cannot_resolve_fails_before_any_work(tmp_path: Path):
+    tree = tmp_path / "src"
+    tree.mkdir()
+    (tree / "k.cu").write_text("__global__ void a(float* x) { x[0] = 1.0f; }\n")
+    (tree / "k.py").write_text("# mine\n")
+    (tree / "k_cu.py").write_text("# mine too\n")
+    plan = plan_port(tree, tmp_path / "out", "triton")
+    assert [t.path for t in plan.tasks] == ["k.py", "k_cu.py"]
+    failed = next(r for r in plan.skipped if r.path == "k.cu")
+    assert failed.status == FAILED and failed.diagnostics[0]["id"] == "P0043"
+    run = execute(plan, 1)
+    assert (tmp_path / "out" / "k_cu.py").read_text() == "# mine too\n" and not run.ok
+
+
+def test_hip_outputs_never_collide(tree: Path, tmp_path: Path):
+    (tree / "reduce.cuh").write_text("#pragma once\n")
+    plan = plan_port(tree, tmp_path / "out", "hip")
+    assert all(t.output == t.path and not t.notes for t in plan.tasks)
+
+
+class _Killed(BaseException):
+    """Stands in for a SIGKILL: nothing after it runs (the manifest is not saved)."""
+
+
+def _die(*args) -> None:
+    raise _Killed
+
+
+def _kill_after(count: int):
+    class KillAfter:
+        done = 0
+
+        def start(self, total: int) -> None:
+            pass
+
+        def advance(self, records) -> None:
+            self.done += len(records)
+            if self.done == count:
+                raise _Killed
+
+    return KillAfter()
+
+
+def test_a_killed_run_resumes_from_its_journal(tree: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "save_manifest", _die)  # killed before the end: nothing is folded
+        with pytest.raises(_Killed):
+            execute(plan_port(tree, out, "hip"), 1, _kill_after(3))
+    assert not (out / MANIFEST_NAME).exists()
+    with (out / engine.JOURNAL_NAME).open("ab") as journal:
+        journal.write(b'{"format": 1, "path": "README.md", "ent')  # the last line, cut short by the kill
+    (out / ".reduce.cu.a1b2c3d4.porter.tmp").write_text("half a file")  # left by a killed writer
+    rerun = port_tree(tree, out, "hip", jobs=1)
+    assert list(statuses(rerun).values()).count(UP_TO_DATE) == 3
+    assert not (out / engine.JOURNAL_NAME).exists() and temporary_files(out) == []
+    assert len(json.loads((out / MANIFEST_NAME).read_text())["files"]) == 7
+
+
+def test_the_journal_records_each_file_as_it_finishes(tree: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    seen = []
+
+    class Watch:
+        def start(self, total: int) -> None:
+            pass
+
+        def advance(self, records) -> None:
+            seen.append(len(engine.read_journal(out / engine.JOURNAL_NAME)))
+
+    execute(plan_port(tree, out, "hip"), 1, Watch())
+    assert seen == [1, 2, 3, 4, 5, 6, 7]
+
+
+def _disk_fills_after(monkeypatch, written: int, names: set[str] | None = None) -> None:
+    """Make porter.atomic's writer raise ENOSPC for outputs after the first ``written`` ones (or
+    for the outputs named in ``names``); porter's own files (manifest, reports) are spared."""
+    real = atomic.write_atomic
+    count = {"outputs": 0}
+
+    def write_atomic(path, fill, mode=None):
+        path = Path(path)
+        if path.name in (MANIFEST_NAME, "report.json", "report.md"):
+            return real(path, fill, mode)
+        count["outputs"] += 1
+        if (names is None and count["outputs"] > written) or (names is not None and path.name in names):
+            def fill_until_full(stream):
+                stream.write(b"partial")
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            return real(path, fill_until_full, mode)
+        return real(path, fill, mode)
+
+    monkeypatch.setattr(atomic, "write_atomic", write_atomic)
+
+
+def test_a_full_disk_stops_the_run_and_keeps_what_was_written(tree: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    with monkeypatch.context() as patch:
+        _disk_fills_after(patch, 3)
+        run = port_tree(tree, out, "hip", jobs=1)
+    assert run.stopped is not None and run.stopped["id"] == "P0042" and "disk full" in run.stopped["message"]
+    assert not run.ok and run.not_started == 3
+    assert [r.status for r in run.records].count(FAILED) == 1  # the file being written; no more were tried
+    assert len(json.loads((out / MANIFEST_NAME).read_text())["files"]) == 3
+    report = json.loads((out / "report.json").read_text())
+    assert report["stopped"]["id"] == "P0042" and report["summary"]["not_started"] == 3
+    assert "stopped early" in (out / "report.md").read_text()
+    assert temporary_files(out) == []
+    rerun = port_tree(tree, out, "hip", jobs=1)
+    assert list(statuses(rerun).values()).count(UP_TO_DATE) == 3 and rerun.ok
+
+
+def test_a_full_disk_stops_the_pool_too(tmp_path: Path, monkeypatch):
+    tree = tmp_path / "src"
+    for index in range(60):
+        (tree / f"k{index:02d}.cu").parent.mkdir(exist_ok=True, parents=True)
+        (tree / f"k{index:02d}.cu").write_text(KERNEL.replace("reduce", f"reduce{index}") + "//" * index)
+    out = tmp_path / "out"
+    with monkeypatch.context() as patch:
+        _disk_fills_after(patch, 0, names={"k59.cu"})  # the largest file: in the first batch
+        run = port_tree(tree, out, "hip", jobs=2)
+    assert run.stopped is not None and run.stopped["id"] == "P0042"
+    assert run.not_started > 0 and len(run.records) + run.not_started == 60
+    written = {r.path for r in run.records if r.status != FAILED}
+    assert set(json.loads((out / MANIFEST_NAME).read_text())["files"]) == written
+    assert temporary_files(out) == []
+
+
+def test_a_worker_whose_parent_is_gone_exits_at_once(tmp_path: Path):
+    import subprocess
+    import sys
+
+    code = "from porter.port import die_with_parent; die_with_parent(1); print('still here')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "")  # exited on the check, silently
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_workers_ask_to_die_with_their_parent():
+    calls = []
+    assert engine.die_with_parent(os.getppid(), prctl=lambda *args: calls.append(args) or 0)
+    assert calls == [(engine.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)]

@@ -35,15 +35,24 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     and to files outside the tree, are not followed.
 
     \b
+    Nothing is lost: each file is journaled as it finishes, so a run that is killed resumes
+    where it stopped; a full disk stops the run (error P0042) and keeps what was written. For
+    --to triton/pallas/nki, sources whose .py outputs would collide (k.cu, k.cuh, k.py) keep
+    their suffix in the name (k_cu.py, k_cuh.py); the report lists them.
+
+    \b
     Writes OUT_DIR/report.json and OUT_DIR/report.md: per file its status (translated,
     unchanged, copied, up-to-date, skipped, failed), its edits and its diagnostics.
 
     \b
     Exit code: 0 when every file was ported (error diagnostics in the code are reported but do
-    not fail the port), 1 when some file could not be ported (the rest were), 2 for bad usage.
+    not fail the port), 1 when some file could not be ported (the rest were) or the run stopped
+    early (a full disk), 2 for bad usage.
     """
+    from porter.cli.errors import report_input_error
     from porter.port import execute, plan_port
     from porter.report import summary_lines, write_reports
+    from porter.source import InputError
 
     options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
                               launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
@@ -54,10 +63,14 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     progress = make_progress()
     with progress:
         run = execute(plan, jobs, progress)
-    report_paths = write_reports(run)
-    for line in summary_lines(run, report_paths=report_paths):
+    try:
+        report_paths = write_reports(run)
+    except InputError as error:  # e.g. a full disk: the summary below still says what was written
+        report_input_error(error)
+        report_paths = None
+    for line in summary_lines(run, report_paths=report_paths or ()):
         click.echo(line, err=True)
-    return 0 if run.ok else EXIT_FILES_FAILED
+    return 0 if run.ok and report_paths is not None else EXIT_FILES_FAILED
 
 
 def make_progress():

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from porter.api import translate as translate_source
-from porter.atomic import write_text_atomic
+from porter.atomic import is_stdout, write_text_atomic
+from porter.backends.base import get_backend, make_options
 from porter.cli.errors import EXIT_USER_ERROR
 from porter.cli.options import backend_options, hip_options, target_option, tile_options
 from porter.source import InputError
@@ -34,15 +35,16 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
     """
     options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
                               launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
-    try:
-        result = translate_source(file, target, **options)
-    except ValueError as error:  # bad option values
+    try:  # only the options' own checks are usage errors; a ValueError later is porter's bug
+        make_options(get_backend(target), options)
+    except ValueError as error:
         raise click.BadParameter(str(error)) from None
+    result = translate_source(file, target, **options)
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
     if any(d.id == "P0102" for d in result.diagnostics):
         sys.exit(EXIT_USER_ERROR)  # not CUDA at all: nothing is written
-    if output is None:
+    if output is None or is_stdout(output):  # `-o -` and `-o /dev/stdout` write through
         sys.stdout.write(result.code)
         sys.stdout.flush()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 from pathlib import Path
@@ -105,3 +106,52 @@ def test_plain_progress_prints_lines_only_for_long_ports(capsys):
     slow.start(3)
     slow.advance([FileRecord("a", "other", "copied")])
     assert capsys.readouterr().err == "porter: 1/3 files ported\n"
+
+
+def _disk_full_for(monkeypatch, names: set[str]) -> None:
+    """porter.atomic's writer hits ENOSPC for the files named ``names``."""
+    from porter import atomic
+
+    real = atomic.write_atomic
+
+    def write_atomic(path, fill, mode=None):
+        if Path(path).name in names:
+            def fill_until_full(stream):
+                stream.write(b"partial")
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            return real(path, fill_until_full, mode)
+        return real(path, fill, mode)
+
+    monkeypatch.setattr(atomic, "write_atomic", write_atomic)
+
+
+def test_a_full_disk_stops_with_exit_1_and_names_the_condition(tree: Path, tmp_path: Path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    _disk_full_for(monkeypatch, {"reduce.cu"})
+    outcome = run_porter(["port", tree, "--to", "hip", "--out", out, "-j", "1"], capsys, monkeypatch)
+    assert outcome.code == 1
+    assert outcome.err.startswith("porter: stopped after ")
+    assert "stopped: " in outcome.err and "error[P0042]: disk full" in outcome.err
+    assert "run again to finish" in outcome.err and "Traceback" not in outcome.err
+    assert json.loads((out / "report.json").read_text())["stopped"]["id"] == "P0042"
+
+
+def test_reports_that_cannot_be_written_still_fail_the_run(tree: Path, tmp_path: Path, capsys, monkeypatch):
+    _disk_full_for(monkeypatch, {"report.json"})
+    outcome = run_porter(["port", tree, "--to", "hip", "--out", tmp_path / "out", "-j", "1"], capsys, monkeypatch)
+    assert outcome.code == 1
+    assert "porter: error[P0042]: disk full" in outcome.err and "porter: ported 7 files" in outcome.err
+    assert (tmp_path / "out" / ".porter-manifest.json").is_file()  # the work done is kept
+
+
+def test_colliding_outputs_are_listed_in_the_report(tmp_path: Path, capsys, monkeypatch):
+    tree = tmp_path / "src"
+    tree.mkdir()
+    for name in ("k.cu", "k.cuh"):
+        (tree / name).write_text("__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }\n")
+    out = tmp_path / "out"
+    outcome = run_porter(["port", tree, "--to", "triton", "--out", out, "-j", "1"], capsys, monkeypatch)
+    assert outcome.code == 0, outcome.err
+    assert sorted(p.name for p in out.glob("k*.py")) == ["k_cu.py", "k_cuh.py"]
+    assert "## Renamed outputs" in (out / "report.md").read_text()

@@ -112,3 +112,29 @@ def test_bad_option_value_is_a_usage_error(workdir, capsys, monkeypatch):
     outcome = run_porter(["translate", "k.cu", "--to", "hip", "--hip-version", "six"], capsys, monkeypatch)
     assert outcome.code == 2
     assert "bad HIP version 'six'" in outcome.err and "Traceback" not in outcome.err
+
+
+def test_internal_value_error_is_an_internal_error_not_a_usage_error(workdir, capsys, monkeypatch):
+    from porter.backends.hip import BACKEND
+
+    def broken(source, options):
+        raise ValueError("an invariant porter relies on broke")
+
+    monkeypatch.setattr(BACKEND, "translate", broken)
+    (workdir / "k.cu").write_text(KERNEL)
+    outcome = run_porter(["translate", "k.cu", "--to", "hip"], capsys, monkeypatch)
+    assert outcome.code == 70, outcome.err
+    assert "internal error in porter, please report: ValueError: an invariant" in outcome.err
+    assert "Usage:" not in outcome.err and "Invalid value" not in outcome.err
+
+
+def test_bad_option_value_is_still_a_usage_error(workdir, capsys, monkeypatch):
+    (workdir / "k.cu").write_text(KERNEL)
+    outcome = run_porter(["translate", "k.cu", "--to", "hip", "--hip-version", "nine"], capsys, monkeypatch)
+    assert outcome.code == 2
+    assert "bad HIP version 'nine'" in outcome.err
+
+
+def test_a_device_is_refused(workdir, capsys, monkeypatch):
+    outcome = run_porter(["translate", "/dev/null", "--to", "hip"], capsys, monkeypatch)
+    assert_clean_error(outcome, "P0030")
