@@ -57,7 +57,7 @@ def _note_outside_errors(module: Module, errors: list[tuple[int, str]], source: 
     """``module`` with a note for each line holding clang errors outside every function."""
     notes = {}
     for offset, message in errors:
-        if any(_inside(f.span, offset, len(source.data)) for f in module.functions):
+        if any(_inside(f.span, offset, len(source.data.rstrip())) for f in module.functions):
             continue
         span = source.span(offset, offset)
         notes.setdefault(span.line, diagnostics.make("P0304", f"libclang: {message}", span))
@@ -66,7 +66,7 @@ def _note_outside_errors(module: Module, errors: list[tuple[int, str]], source: 
 
 def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source: SourceFile) -> Module:
     """Functions clang reported errors in, replaced by tree-sitter's IR of them."""
-    size = len(source.data)
+    size = len(source.data.rstrip())
     broken = {f for f in module.functions if any(_inside(f.span, offset, size) for offset, _ in errors)}
     if not broken:
         return module
@@ -81,6 +81,10 @@ def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source
         replacement = by_place.get((fn.name, fn.template_args, fn.span.start)) if fn in broken else None
         if replacement is None:
             functions.append(fn)
+            if fn in broken:  # tree-sitter cannot read it as a function either
+                offset, first = next((o, m) for o, m in errors if _inside(fn.span, o, size))
+                notes.append(diagnostics.make("P0305", f"neither libclang ({first}) nor tree-sitter can read "
+                                              f"{fn.full_name} here", source.span(offset, offset)))
             continue
         functions.append(replacement)
         first = next(msg for offset, msg in errors if _inside(fn.span, offset, size))
@@ -100,5 +104,6 @@ def _patch_with_treesitter(module: Module, errors: list[tuple[int, str]], source
 
 def _inside(span, offset: int, size: int) -> bool:
     """Whether clang's error at ``offset`` lies in a function spanning ``span``; an error at the end
-    of the file (a truncated body) belongs to the function that runs to the end."""
-    return span.start <= offset < span.end or offset == span.end == size
+    of the file's text (``size``: a truncated body, a missing ``}``) belongs to the function that runs
+    to the end."""
+    return span.start <= offset < span.end or (offset >= size and span.end >= size)

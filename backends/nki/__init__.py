@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from porter.backends.nki.emit import Unsupported, emit_kernel, emit_module
+from porter.backends.nki.emit import Unsupported, emit_kernel, emit_module, symbols
 from porter.backends.nki.options import NkiOptions
-from porter.backends.tile import lower_for_tile_backend
+from porter.backends.tile import finish_module, lower_for_tile_backend
 from porter.diagnostics import make
 from porter.result import TranslationResult
 from porter.source import SourceFile
@@ -26,15 +26,14 @@ class NkiBackend:
         result, programs = lower_for_tile_backend(self.name, source, options, raise_reductions=True)
         if programs is None:
             return result
-        kernels = []
+        kernels, names = [], symbols([p.kernel for p in programs])
         for program in programs:
             try:
-                kernels.append((program, emit_kernel(program, Path(source.name).name)))
+                kernels.append((program, emit_kernel(program, Path(source.name).name, names[program.kernel])))
             except Unsupported as why:
                 result.diagnostics.append(make(why.diag_id, f"{program.kernel}: no NKI form: {why.message}",
                                                source.line_span(why.line or program.line)))
-        result.code = emit_module(kernels, Path(source.name).name)
-        return result
+        return finish_module(result, emit_module(kernels, Path(source.name).name, names))
 
 
 BACKEND = NkiBackend()

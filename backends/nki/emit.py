@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 
-from porter.backends.tile import python_name, symbol
+from porter.backends.names import Names, kernel_symbols, module_names, text
 from porter.backends.nki.prelude import PRELUDE
 from porter.backends.nki.tables import (ACTIVATION, ALU, BITS, BITVEC, COMPARE, FLOATS, INTS, MATH_ALU, NL,
                                         REDUCE, STATIC_BIN, STATIC_CMP, STATIC_MATH, UNIFORM_MATH)
@@ -43,6 +43,10 @@ from porter.passes.tile.program import BlockProgram, S, V
 
 RESERVED = {"np", "nki", "nl", "nisa", "KERNELS", "range", "min", "max", "abs", "int", "float", "grid",
             "block", "smem"}
+#: the module-level names each kernel's symbol stands for (:func:`porter.backends.names.kernel_symbols`)
+SYMBOL_FORMS = ("{}", "{}_kernel")
+#: the names the prelude binds (kernel symbols and parameters shadow none of them)
+MODULE = frozenset(module_names(PRELUDE.format(source="")) | RESERVED)
 U, ST, D = 0, 1, 2  # value kinds: uniform, lane-static, data tile
 _DATA_OPS = ("load", "reduce", "count", "atomic", "shfl", "any", "bitcast")
 
@@ -53,8 +57,9 @@ class Unsupported(Exception):
         self.diag_id, self.message, self.line = diag_id, message, line
 
 
-def ident(name: str) -> str:
-    return python_name(name, RESERVED)
+def symbols(kernels: list[str]) -> dict[str, str]:
+    """CUDA kernel name -> its launcher's name in the module (the jit kernel is ``<name>_kernel``)."""
+    return kernel_symbols(kernels, MODULE, SYMBOL_FORMS)
 
 
 def _children(v: V):
@@ -77,9 +82,17 @@ def _mvar(name: str | None) -> V:
 
 
 class _Emitter:
-    def __init__(self, program: BlockProgram, source_name: str):
+    def __init__(self, program: BlockProgram, source_name: str, sym: str | None = None):
         self.p = program
-        self.source_name = source_name
+        # Python names (:mod:`porter.backends.names`): the kernel's symbol, then its parameters
+        # (with their outputs ``x_out``) claimed in order; ``act`` is the block program's own mask
+        self.sym = sym or symbols([program.kernel])[program.kernel]
+        self.names = Names(MODULE | {f"{form.format(self.sym)}" for form in SYMBOL_FORMS}, {"act": "act"})
+        for q in program.params:
+            self.names.claim(q.name, ("{}_out",))
+        for sh in program.shared:
+            self.names.claim(sh.name)
+        self.source_name = text(source_name)
         self.lines: list[str] = []
         self.temps = 0
         self.line = program.line
@@ -90,6 +103,10 @@ class _Emitter:
         self.pointers: dict[str, str] = {}  # pointer variable -> the array it points into
         self.supersets: dict[str, str] = {}  # data mask variable -> lane-static superset expression
         self.uses_ltid = False
+
+    def ident(self, name: str) -> str:
+        """The Python name of a block-program name in this kernel."""
+        return self.names(name)
 
     # ------------------------------------------------------------------------- refusals
     def refuse(self, diag_id: str, message: str):
@@ -120,7 +137,7 @@ class _Emitter:
                 out.append((s.args[0], s.args[1], None))
             elif s.kind == "store":
                 array, _ = self.pointer(s.args[1])
-                index = next((i for i, q in enumerate(self.p.params) if q.kind == "ptr" and ident(q.name) == array),
+                index = next((i for i, q in enumerate(self.p.params) if q.kind == "ptr" and self.ident(q.name) == array),
                              None)
                 if index is not None and index not in self.written:
                     self.written.append(index)
@@ -173,9 +190,9 @@ class _Emitter:
     def pointer(self, v: V) -> tuple[str, V | None]:
         """(array, offset) of a pointer value: a parameter or shared array plus an element offset."""
         if v.op == "param":
-            return ident(v.args[0]), None
+            return self.ident(v.args[0]), None
         if v.op == "var" and v.args[0] in self.shared:
-            return ident(v.args[0]), None
+            return self.ident(v.args[0]), None
         if v.op == "var" and v.args[0] in self.pointers:
             return self.pointers[v.args[0]], V("var", "i64", v.vec, (v.args[0],))
         if v.op == "cast" and v.args[0].dtype.startswith("*"):
@@ -203,7 +220,7 @@ class _Emitter:
             case "const":
                 return self.const(v)
             case "var" | "param":
-                return ident(a[0])
+                return self.ident(a[0])
             case "bid" | "bdim" | "gdim":
                 return f"_{v.op}_{a[0]}"
             case "splat":
@@ -282,7 +299,7 @@ class _Emitter:
         a = v.args
         match v.op:
             case "var":
-                return ident(a[0])
+                return self.ident(a[0])
             case "tid":
                 return f"_tid_{a[0]}"
             case "ltid":
@@ -346,7 +363,7 @@ class _Emitter:
         a = v.args
         match v.op:
             case "var":
-                return ident(a[0])
+                return self.ident(a[0])
             case "splat":
                 return self.vex(a[0])
             case "bin":
@@ -641,8 +658,8 @@ class _Emitter:
         if self.kinds.get(name) == D and value.dtype == "bool":
             sup = self.superset(value)
             if sup is not None:
-                self.put(f"_s_{ident(name)} = {sup}  # lanes {name} may hold")
-                self.supersets[name] = f"_s_{ident(name)}"
+                self.put(f"_s_{self.ident(name)} = {sup}  # lanes {name} may hold")
+                self.supersets[name] = f"_s_{self.ident(name)}"
             else:
                 self.supersets.pop(name, None)
 
@@ -651,7 +668,8 @@ class _Emitter:
         start = len(self.lines)
         for s in stmts:
             self.stmt(s)
-        if len(self.lines) == start:
+        # a block of comments alone (a __syncthreads) is no Python block
+        if all(line.lstrip().startswith("#") for line in self.lines[start:]):
             self.put("pass")
 
     def stmt(self, s: S) -> None:
@@ -675,7 +693,7 @@ class _Emitter:
             case "where":
                 name, cond = a
                 value = self.sex(cond) if self.kinds.get(name, U) != D else self.vex(cond)
-                self.put(f"{ident(name)} = {value}{at}")
+                self.put(f"{self.ident(name)} = {value}{at}")
                 self.note_superset(name, cond)
                 self.body(s.body)
             case "loop":
@@ -686,7 +704,7 @@ class _Emitter:
             case "mloop":
                 if self.kinds.get(a[0], U) == D:
                     self.refuse("P0705", "loop whose trip count differs between threads and depends on loaded data")
-                self.put(f"while np.any({ident(a[0])}):  # while any lane still loops{at}")
+                self.put(f"while np.any({self.ident(a[0])}):  # while any lane still loops{at}")
                 self.nested(s.body)
             case "barrier":
                 self.put(f"# __syncthreads(): the block's lanes run in step, phases in program order{at}")
@@ -696,7 +714,7 @@ class _Emitter:
                 raise ValueError(f"internal error in porter, please report: statement {s.kind}")
 
     def assign(self, name: str, value: V, mask: str | None, at: str) -> None:
-        target = ident(name)
+        target = self.ident(name)
         if value.dtype.startswith("*"):
             _, offset = self.pointer(value)
             value = offset if offset is not None else V("const", "i64", False, (0,))
@@ -742,13 +760,13 @@ class _Emitter:
         p = self.p
         self.check_program()
         self.analyse()
-        sym = symbol(p.kernel)
-        names = [ident(q.name) for q in p.params]
+        sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         self.body(p.body)
         block_body = self.lines
         out = ["@nki.jit",
                f"def {sym}_kernel({', '.join(names + ['grid', 'block', 'smem'])}):",
-               f'    """CUDA kernel {p.kernel} ({self.source_name}:{p.line}): the grid block by block, '
+               f'    """CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}): the grid block by block, '
                'a block\'s threads as one SBUF tile."""',
                "    (_gdim_x, _gdim_y, _gdim_z), (_bdim_x, _bdim_y, _bdim_z) = grid, block",
                "    _tid_x, _tid_y, _tid_z, _act0, _S = _lanes(block)  # thread indices of the lanes; tile (P, F)"]
@@ -756,12 +774,12 @@ class _Emitter:
             out.append("    _ltid = _tid_x + _bdim_x * (_tid_y + _bdim_y * _tid_z)  # linear thread index")
         for q in p.params:
             if q.kind == "scalar":
-                conv = self.ucast(ident(q.name), "i32" if q.dtype == "bool" else q.dtype)
-                out.append(f"    {ident(q.name)} = {conv}")
+                conv = self.ucast(self.ident(q.name), "i32" if q.dtype == "bool" else q.dtype)
+                out.append(f"    {self.ident(q.name)} = {conv}")
         outputs = []
         for i in self.written:
             q = p.params[i]
-            name = ident(q.name)
+            name = self.ident(q.name)
             out.append(f"    {name}_out = nl.ndarray({name}.shape, {name}.dtype, buffer=nl.shared_hbm)")
             out.append(f"    nisa.dma_copy(dst={name}_out, src={name})  # {q.name} is written: HBM output")
             out.append(f"    {name} = {name}_out")
@@ -771,7 +789,7 @@ class _Emitter:
         out.append("        act = _act0  # lanes of real threads")
         for sh in p.shared:
             size = sh.size if sh.size is not None else f"max(1, smem // {BITS.get(sh.dtype, (32,))[0] // 8})"
-            out.append(f"        {ident(sh.name)} = nl.ndarray((1, {size}), {NL[sh.dtype]}, buffer=nl.sbuf)"
+            out.append(f"        {self.ident(sh.name)} = nl.ndarray((1, {size}), {NL[sh.dtype]}, buffer=nl.sbuf)"
                        f"  # __shared__ {sh.name}: block-local")
         out += block_body
         out.append("")
@@ -784,11 +802,11 @@ class _Emitter:
 
     def launcher(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
+        sym = self.sym
         bf16 = {i for i, q in enumerate(p.params) if q.kind == "ptr" and q.dtype == "bf16"}
         written_bf16 = [i for i in self.written if i in bf16]
         lines = [f"def {sym}(*args, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):",
-                 f'    """Launch {p.kernel} as CUDA would; returns {{parameter index: new array}} for the '
+                 f'    """Launch {text(p.kernel)} as CUDA would; returns {{parameter index: new array}} for the '
                  'pointers it writes."""',
                  "    args = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]",
                  f"    out = _run({sym}_kernel, [*args, _dim3(grid), _dim3(block), int(shared_bytes)], {sorted(bf16)!r})",
@@ -799,16 +817,20 @@ class _Emitter:
         return "\n".join(lines)
 
 
-def emit_kernel(program: BlockProgram, source_name: str) -> str:
-    """The kernel and launcher text of one block program; raises :class:`Unsupported`."""
-    emitter = _Emitter(program, source_name)
+def emit_kernel(program: BlockProgram, source_name: str, sym: str | None = None) -> str:
+    """The kernel and launcher text of one block program, its launcher named ``sym`` (see
+    :func:`symbols`); raises :class:`Unsupported`."""
+    emitter = _Emitter(program, source_name, sym)
     return emitter.kernel() + "\n\n\n" + emitter.launcher()
 
 
-def emit_module(kernels: list[tuple[BlockProgram, str]], source_name: str) -> str:
-    parts = [PRELUDE.format(source=source_name)]
-    for _, text in kernels:
-        parts.append("\n" + text)
-    names = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p, _ in kernels)
-    parts.append(f"\nKERNELS = {{{names}}}\n")
+def emit_module(kernels: list[tuple[BlockProgram, str]], source_name: str,
+                names: dict[str, str] | None = None) -> str:
+    """The module of the kernels' texts (:func:`emit_kernel`); ``names``: their :func:`symbols`."""
+    names = names or symbols([p.kernel for p, _ in kernels])
+    parts = [PRELUDE.format(source=text(source_name))]
+    for _, kernel in kernels:
+        parts.append("\n" + kernel)
+    table = ", ".join(f"{p.kernel!r}: {names[p.kernel]}" for p, _ in kernels)
+    parts.append(f"\nKERNELS = {{{table}}}\n")
     return "\n".join(parts)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from porter.backends.pallas.emit import PortError, emit_module
 from porter.backends.pallas.options import PallasOptions
-from porter.backends.tile import lower_for_tile_backend
+from porter.backends.tile import finish_module, lower_for_tile_backend
 from porter.diagnostics import make
 from porter.result import TranslationResult
 from porter.source import SourceFile
@@ -37,8 +37,7 @@ class PallasBackend:
                                                f"{error.message}", source.line_span(error.line or program.line)))
                 continue
             kept.append(program)
-        result.code = emit_module(kept, Path(source.name).name, options.flavor)
-        return result
+        return finish_module(result, emit_module(kept, Path(source.name).name, options.flavor))
 
 
 BACKEND = PallasBackend()

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import math
 
-from porter.backends.tile import python_name, shuffle_source, symbol
+from porter.backends.names import Names, kernel_symbols, mangle, module_names, text
+from porter.backends.tile import shuffle_source
 from porter.backends.pallas.tables import JNP, MATH, SIZE
 
 from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 
 RESERVED = {"jax", "jnp", "lax", "pl", "plt", "pltpu", "math", "functools", "range", "min", "max", "abs",
-            "float", "int", "len", "print", "KERNELS", "INTERPRET", "FLAVOR"}
+            "float", "int", "len", "print", "KERNELS", "INTERPRET", "FLAVOR",
+            # the launcher's own parameters
+            "grid", "block", "shared_bytes"}
 BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
 
 
@@ -38,10 +41,6 @@ class PortError(Exception):
     def __init__(self, diag_id: str, message: str, line: int = 0):
         super().__init__(message)
         self.diag_id, self.message, self.line = diag_id, message, line
-
-
-def ident(name: str) -> str:
-    return python_name(name, RESERVED, BUILTIN_NAMES)
 
 
 def lanes_of(dtype: str) -> int:
@@ -74,9 +73,18 @@ class Emitter:
 
     flavor = "gpu"
 
-    def __init__(self, program: BlockProgram, source_name: str):
+    def __init__(self, program: BlockProgram, source_name: str, sym: str | None = None,
+                 reserved: frozenset[str] = frozenset()):
         self.p = program
-        self.source_name = source_name
+        # Python names (:mod:`porter.backends.names`): the kernel's symbol, then its parameters
+        # (with their refs ``x_ref``) and shared arrays claimed in order
+        self.sym = sym or kernel_symbols([program.kernel], reserved)[program.kernel]
+        self.names = Names(RESERVED | reserved, BUILTIN_NAMES)
+        for q in program.params:
+            self.names.claim(q.name, ("{}_ref",))
+        for sh in program.shared:
+            self.names.claim(sh.name)
+        self.source_name = text(source_name)
         self.lines: list[str] = []
         self.shared = {sh.name: sh for sh in program.shared}
         self.params = {q.name: q for q in program.params}
@@ -85,6 +93,10 @@ class Emitter:
         self.counter = 0
         self.line = 0
         self.analyse()
+
+    def ident(self, name: str) -> str:
+        """The Python name of a block-program name in this kernel."""
+        return self.names(name)
 
     # ------------------------------------------------------------------------ pointer analysis
     def analyse(self) -> None:
@@ -128,7 +140,7 @@ class Emitter:
         if v.op == "var" and v.args[0] in self.shared:
             return v.args[0], f"_off_{v.args[0]}"
         if v.op == "var" and v.args[0] in self.ptrvars:
-            return self.ptrvars[v.args[0]], ident(v.args[0])
+            return self.ptrvars[v.args[0]], self.ident(v.args[0])
         if v.op == "bin" and v.args[0] in ("+", "-"):
             ref, off = self.resolve(v.args[1])
             step = self.ex(v.args[2])
@@ -138,7 +150,7 @@ class Emitter:
         raise PortError("P0601", f"a pointer made by {v.op} (no single array it points into)", self.line)
 
     def refname(self, ref: str) -> str:
-        return f"_sm_{ref}" if ref in self.shared else f"{ident(ref)}_ref"
+        return f"_sm_{mangle(ref)}" if ref in self.shared else f"{self.ident(ref)}_ref"
 
     def index(self, base: V, index: V) -> tuple[str, str]:
         ref, off = self.resolve(base)
@@ -169,7 +181,7 @@ class Emitter:
     def mask(self, m) -> str | None:
         if m is None:
             return None
-        return ident(m) if isinstance(m, str) else self.ex(m)
+        return self.ident(m) if isinstance(m, str) else self.ex(m)
 
     def ex(self, v: V) -> str:
         a = v.args
@@ -179,7 +191,7 @@ class Emitter:
             case "var" | "param":
                 if v.dtype.startswith("*"):
                     return self.resolve(v)[1]
-                return ident(a[0])
+                return self.ident(a[0])
             case "tid" | "bid" | "bdim" | "gdim":
                 return f"_{v.op}_{a[0]}"
             case "ltid":
@@ -265,7 +277,7 @@ class Emitter:
             self.put(indent, "pass")
 
     def carried(self, stmts, defined: set[str]) -> list[str]:
-        return [ident(n) for n in assigned(stmts) if n in defined]
+        return [self.ident(n) for n in assigned(stmts) if n in defined]
 
     def stmt(self, s: S, indent: int) -> None:
         a = s.args
@@ -274,13 +286,13 @@ class Emitter:
         match s.kind:
             case "let":
                 self.defined.add(a[0])
-                self.put(indent, f"{ident(a[0])} = {self.value(a[1])}{at}")
+                self.put(indent, f"{self.ident(a[0])} = {self.value(a[1])}{at}")
             case "set":
                 name, value, m = a
                 text = self.value(value)
                 if m is not None:
-                    text = f"jnp.where({self.mask(m)}, {text}, {ident(name)})"
-                self.put(indent, f"{ident(name)} = {text}{at}")
+                    text = f"jnp.where({self.mask(m)}, {text}, {self.ident(name)})"
+                self.put(indent, f"{self.ident(name)} = {text}{at}")
             case "store":
                 self.put(indent, self.store(s) + at)
             case "eval" if a[0].op == "atomic":
@@ -291,7 +303,7 @@ class Emitter:
                 self.branch(s, indent, at)
             case "where":
                 self.defined.add(a[0])
-                self.put(indent, f"{ident(a[0])} = {self.ex(a[1])}  # divergent branch{at}")
+                self.put(indent, f"{self.ident(a[0])} = {self.ex(a[1])}  # divergent branch{at}")
                 self.body(s.body, indent)
             case "loop" | "mloop":
                 self.while_(s, indent, at)
@@ -326,8 +338,8 @@ class Emitter:
     def while_(self, s: S, indent: int, at: str) -> None:
         returns = any(x.kind == "return" for x in walk_statements(s.body))
         carry = self.carried(s.body, self.defined) + (["_act"] if returns else [])
-        if s.kind == "mloop" and ident(s.args[0]) not in carry:
-            carry.append(ident(s.args[0]))
+        if s.kind == "mloop" and self.ident(s.args[0]) not in carry:
+            carry.append(self.ident(s.args[0]))
         names = ", ".join(carry)
         tup = f"({names},)" if carry else "()"
         fn = self.fresh("loop")
@@ -336,7 +348,7 @@ class Emitter:
             # a counted loop: the largest trip count of the active lanes, once, instead of a
             # block-wide "any lane left?" on every iteration (the lanes' masks stay exact)
             trips = f"_trips{fn[5:]}"
-            self.put(indent, f"{trips} = jnp.max(jnp.where({ident(s.args[0])}, {self.ex(s.args[1])}, 0)){at}")
+            self.put(indent, f"{trips} = jnp.max(jnp.where({self.ident(s.args[0])}, {self.ex(s.args[1])}, 0)){at}")
             self.put(indent, f"def {fn}_body(_k, _carry):  # masked loop, counted")
             self.put(indent + 1, f"{tup} = _carry" if carry else "del _carry")
             self.body(s.body, indent + 1)
@@ -344,7 +356,7 @@ class Emitter:
             self.defined = saved
             self.put(indent, f"{tup + ' = ' if carry else ''}lax.fori_loop(0, {trips}, {fn}_body, {tup})")
             return
-        cond = self.ex(s.args[0]) if s.kind == "loop" else f"jnp.max({ident(s.args[0])}.astype(jnp.int32)) > 0"
+        cond = self.ex(s.args[0]) if s.kind == "loop" else f"jnp.max({self.ident(s.args[0])}.astype(jnp.int32)) > 0"
         kind = "uniform loop" if s.kind == "loop" else "masked loop: runs while any lane is active"
         self.put(indent, f"def {fn}_cond(_carry):  # {kind}{at}")
         self.put(indent + 1, f"{tup} = _carry" if carry else "del _carry")
@@ -360,9 +372,9 @@ class Emitter:
     def refs(self) -> tuple[list[str], list[str]]:
         """(input ref names, output ref names) in pallas_call order."""
         ptrs = [q.name for q in self.p.params if q.kind == "ptr"]
-        ins = [f"_in_{ident(n)}" if n in self.written else self.refname(n) for n in ptrs]
+        ins = [f"_in_{self.ident(n)}" if n in self.written else self.refname(n) for n in ptrs]
         outs = [self.refname(n) for n in ptrs if n in self.written]
-        outs += [f"_sm_{sh.name}" for sh in self.p.shared]
+        outs += [f"_sm_{mangle(sh.name)}" for sh in self.p.shared]
         outs += [f"_xc_{d}" for d in self.p.shuffles]
         return ins, outs
 
@@ -371,13 +383,13 @@ class Emitter:
         p = self.p
         ins, out_refs = self.refs()
         self.put(1, "")
-        scalars = [f"{ident(q.name)}={ident(q.name)}" for q in p.params if q.kind == "scalar"]
+        scalars = [f"{self.ident(q.name)}={self.ident(q.name)}" for q in p.params if q.kind == "scalar"]
         self.put(1, f"def _kernel({', '.join(ins + out_refs + scalars)}):  # {refs}, then by-value parameters")
         self.put(2, f'"""{doc}"""')
         self.prelude()
         for q in p.params:
             if q.kind == "scalar":
-                self.put(2, f"{ident(q.name)} = jnp.asarray({ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
+                self.put(2, f"{self.ident(q.name)} = jnp.asarray({self.ident(q.name)}, {JNP[q.dtype]})  # by-value parameter")
         self.defined = {q.name for q in p.params} | {"act"}
         self.top = 2
         self.body(p.body, 2)
@@ -400,36 +412,36 @@ class Emitter:
         self.lanes()
         self.put(2, "_pid = pl.program_id(0) + pl.program_id(1) * _gx + pl.program_id(2) * _gx * _gy")
         for sh in self.p.shared:
-            self.put(2, f"_off_{sh.name} = _pid * _size_{sh.name}  # __shared__ {sh.name}: this block's slice")
+            self.put(2, f"_off_{mangle(sh.name)} = _pid * _size_{mangle(sh.name)}  # __shared__ {sh.name}: this block's slice")
         if self.p.shuffles:
             self.put(2, "_off_xc = _pid * _L  # lane exchange (warp shuffles)")
 
     def launcher_head(self, sym: str, names: list[str]) -> None:
         p = self.p
         self.put(0, f"def {sym}({', '.join(names)}, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):")
-        self.put(1, f'"""CUDA kernel {p.kernel} ({self.source_name}:{p.line}) launched as CUDA would; returns '
+        self.put(1, f'"""CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}) launched as CUDA would; returns '
                  '{parameter index: new array} for the arrays it writes."""')
         self.put(1, "(_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)")
 
     def kernel(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
-        names = [ident(q.name) for q in p.params]
+        sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         self.launcher_head(sym, names)
         self.put(1, "_BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)")
         self.put(1, "_L = _BX * _BY * _BZ  # lanes: the block's threads, padded to powers of two")
         self.put(1, "_SHAPE = (_L,)")
         self.put(1, "_programs = _gx * _gy * _gz")
         ptrs = [q for q in p.params if q.kind == "ptr"]
-        self.put(1, f"_arrays = [{', '.join(f'jnp.ravel({ident(q.name)})' for q in ptrs)}]")
+        self.put(1, f"_arrays = [{', '.join(f'jnp.ravel({self.ident(q.name)})' for q in ptrs)}]")
         outs = []
         for k, q in enumerate(ptrs):
             if q.name in self.written:
                 outs.append(f"jax.ShapeDtypeStruct(_arrays[{k}].shape, _arrays[{k}].dtype)")
         for sh in p.shared:
             size = str(sh.size) if sh.size is not None else f"max(1, shared_bytes // {SIZE[sh.dtype]})"
-            self.put(1, f"_size_{sh.name} = {size}")
-            outs.append(f"jax.ShapeDtypeStruct((_programs * _size_{sh.name},), {JNP[sh.dtype]})")
+            self.put(1, f"_size_{mangle(sh.name)} = {size}")
+            outs.append(f"jax.ShapeDtypeStruct((_programs * _size_{mangle(sh.name)},), {JNP[sh.dtype]})")
         for d in p.shuffles:
             outs.append(f"jax.ShapeDtypeStruct((_programs * _L,), {JNP[d]})")
         self.kernel_function(f"One program per CUDA block ({self.source_name}:{p.line}), one lane per thread.")
@@ -437,7 +449,7 @@ class Emitter:
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_gx, _gy, _gz), out_shape=[{', '.join(outs)}],")
         self.put(1, f"                          input_output_aliases={aliases!r}, interpret=INTERPRET,")
         self.put(1, "                          compiler_params=_compiler_params())(*_arrays)")
-        result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(jnp.shape({ident(q.name)}))"
+        result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(jnp.shape({self.ident(q.name)}))"
                            for j, q in enumerate(q for q in ptrs if q.name in self.written))
         self.put(1, f"return {{{result}}}")
         return "\n".join(self.lines)
@@ -589,17 +601,21 @@ def emit_module(programs: list[BlockProgram], source_name: str, flavor: str = "g
         TpuBlockEmitter,
         tpu_emitter,
     )
+    prelude = PRELUDE.format(source=text(source_name), flavor=flavor, about="")
+    # every helper either flavour may bring: the names do not depend on which ones a module holds
+    module = frozenset(module_names(prelude, GPU_HELPERS, TPU_HELPERS, BLOCK_HELPERS) | RESERVED)
+    symbols = kernel_symbols([p.kernel for p in programs], module)
     if flavor == "gpu":
-        emitters = [Emitter(program, source_name) for program in programs]
+        emitters = [Emitter(program, source_name, symbols[program.kernel], module) for program in programs]
         about, helpers = GPU_ABOUT, GPU_HELPERS
     else:
-        emitters = [tpu_emitter(program, source_name) for program in programs]
+        emitters = [tpu_emitter(program, source_name, symbols[program.kernel], module) for program in programs]
         about, helpers = TPU_ABOUT, TPU_HELPERS
         if any(isinstance(e, TpuBlockEmitter) for e in emitters):
             about, helpers = about + "\n\n" + BLOCK_ABOUT, helpers + BLOCK_HELPERS
-    parts = [PRELUDE.format(source=source_name, flavor=flavor, about=about), helpers]
+    parts = [PRELUDE.format(source=text(source_name), flavor=flavor, about=about), helpers]
     for emitter in emitters:
         parts.append("\n" + emitter.kernel())
-    kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
+    kernels = ", ".join(f"{p.kernel!r}: {symbols[p.kernel]}" for p in programs)
     parts.append(f"\nKERNELS = {{{kernels}}}\n")
     return "\n".join(parts)

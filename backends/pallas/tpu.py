@@ -18,7 +18,8 @@
 
 from __future__ import annotations
 
-from porter.backends.pallas.emit import Emitter, PortError, assigned, ident, lanes_of, symbol, values
+from porter.backends.names import mangle, text
+from porter.backends.pallas.emit import Emitter, PortError, assigned, lanes_of, values
 from porter.backends.pallas.tables import JNP, SIZE
 from porter.backends.tile import shuffle_source
 
@@ -151,30 +152,30 @@ class TpuEmitter(Emitter):
         self.put(2, "_ltid = _tid_x.astype(jnp.int32)")
         for q in self.p.params:
             if q.kind == "ptr" and q.name in self.written:
-                self.put(2, f"{self.refname(q.name)}[...] = _in_{ident(q.name)}[...]  # in place: start from the input")
+                self.put(2, f"{self.refname(q.name)}[...] = _in_{self.ident(q.name)}[...]  # in place: start from the input")
 
     def kernel(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
-        names = [ident(q.name) for q in p.params]
+        sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         self.launcher_head(sym, names)
         self.put(1, "if _gy * _gz * _by * _bz != 1:")
         self.put(2, "raise ValueError('the TPU port of a 1-D kernel needs a 1-D grid and block')")
         ptrs = [q for q in p.params if q.kind == "ptr"]
-        sizes = " ".join(f"jnp.size({ident(q.name)})," for q in ptrs)
+        sizes = " ".join(f"jnp.size({self.ident(q.name)})," for q in ptrs)
         self.put(1, f"_total = _TILE * pl.cdiv(max(_gx * _bx, {sizes}), _TILE)")
-        self.put(1, f"_arrays = [{', '.join(f'_tile({ident(q.name)}, _total)' for q in ptrs)}]")
+        self.put(1, f"_arrays = [{', '.join(f'_tile({self.ident(q.name)}, _total)' for q in ptrs)}]")
         written = [q for q in ptrs if q.name in self.written]
         outs = [f"jax.ShapeDtypeStruct((_total // 128, 128), _arrays[{ptrs.index(q)}].dtype)" for q in written]
         self.put(1, "_block = pl.BlockSpec((_TILE // 128, 128), lambda i: (i, 0))")
-        self.kernel_function(f"1024 consecutive threads of CUDA kernel {p.kernel} ({self.source_name}:{p.line}).")
+        self.kernel_function(f"1024 consecutive threads of CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}).")
         aliases = {ptrs.index(q): j for j, q in enumerate(written)}
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_total // _TILE,), out_shape=[{', '.join(outs)}],")
         self.put(1, f"                          in_specs=[_block] * {len(ptrs)}, out_specs=[_block] * {len(written)},")
         self.put(1, f"                          input_output_aliases={aliases!r}, interpret=INTERPRET,")
         self.put(1, "                          compiler_params=_compiler_params())(*_arrays)")
-        result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(-1)[:jnp.size({ident(q.name)})]"
-                           f".reshape(jnp.shape({ident(q.name)}))" for j, q in enumerate(written))
+        result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(-1)[:jnp.size({self.ident(q.name)})]"
+                           f".reshape(jnp.shape({self.ident(q.name)}))" for j, q in enumerate(written))
         self.put(1, f"return {{{result}}}")
         return "\n".join(self.lines)
 
@@ -450,7 +451,7 @@ class TpuBlockEmitter(Emitter):
             case "const":
                 return f"jnp.int32({(int(a[0]) + 2 ** 31) % 2 ** 32 - 2 ** 31})"
             case "var":
-                return ident(a[0])
+                return self.ident(a[0])
             case "un":
                 return f"(-{self.ex_index(a[1])})"
         return f"({self.ex_index(a[1])} {a[0]} {self.ex_index(a[2])})"
@@ -527,9 +528,9 @@ class TpuBlockEmitter(Emitter):
     # ---------------------------------------------------------------------------- kernel
     def refs(self) -> tuple[list[str], list[str]]:
         ptrs = [q.name for q in self.p.params if q.kind == "ptr"]
-        ins = [f"_in_{ident(n)}" if n in self.written else self.refname(n) for n in ptrs]
+        ins = [f"_in_{self.ident(n)}" if n in self.written else self.refname(n) for n in ptrs]
         outs = [self.refname(n) for n in ptrs if n in self.written]
-        outs += [f"_sm_{sh.name}" for sh in self.p.shared]
+        outs += [f"_sm_{mangle(sh.name)}" for sh in self.p.shared]
         return ins, outs
 
     def prelude(self) -> None:
@@ -540,19 +541,19 @@ class TpuBlockEmitter(Emitter):
             self.put(2, "@pl.when(_first_program())")
             self.put(2, "def _start():  # outputs stay in VMEM across the grid: start them from the inputs")
             for q in written:
-                self.put(3, f"{self.refname(q.name)}[...] = _in_{ident(q.name)}[...]")
+                self.put(3, f"{self.refname(q.name)}[...] = _in_{self.ident(q.name)}[...]")
             self.put(2, "")
 
     def kernel(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
-        names = [ident(q.name) for q in p.params]
+        sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         self.launcher_head(sym, names)
         self.put(1, "_BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)")
         self.put(1, "_L = _BX * _BY * _BZ  # lanes: the block's threads, padded to powers of two")
         self.put(1, "_SHAPE = (_L,)")
         ptrs = [q for q in p.params if q.kind == "ptr"]
-        arrays = [f"_pad(jnp.ravel({ident(q.name)}))" if q.name in self.written else f"jnp.ravel({ident(q.name)})"
+        arrays = [f"_pad(jnp.ravel({self.ident(q.name)}))" if q.name in self.written else f"jnp.ravel({self.ident(q.name)})"
                   for q in ptrs]
         self.put(1, f"_arrays = [{', '.join(arrays)}]  # written ones padded to whole chunks")
         written = [k for k, q in enumerate(ptrs) if q.name in self.written]
@@ -560,11 +561,11 @@ class TpuBlockEmitter(Emitter):
         scratch = []
         for sh in p.shared:
             size = str(sh.size) if sh.size is not None else f"max(1, shared_bytes // {SIZE[sh.dtype]})"
-            self.put(1, f"_size_{sh.name} = {size}  # __shared__ {sh.name}")
-            scratch.append(f"pltpu.VMEM((_chunked(_size_{sh.name}),), {JNP[sh.dtype]})")
-        scratch_bytes = " + ".join(f"_chunked(_size_{sh.name}) * {SIZE[sh.dtype]}" for sh in p.shared) or "0"
+            self.put(1, f"_size_{mangle(sh.name)} = {size}  # __shared__ {sh.name}")
+            scratch.append(f"pltpu.VMEM((_chunked(_size_{mangle(sh.name)}),), {JNP[sh.dtype]})")
+        scratch_bytes = " + ".join(f"_chunked(_size_{mangle(sh.name)}) * {SIZE[sh.dtype]}" for sh in p.shared) or "0"
         self.put(1, f"_fits_vmem({p.kernel!r}, _arrays, {written!r}, {scratch_bytes}, _L)")
-        self.kernel_function(f"CUDA block (blockIdx.x, .y, .z) = program_id(0, 1, 2) of {p.kernel} "
+        self.kernel_function(f"CUDA block (blockIdx.x, .y, .z) = program_id(0, 1, 2) of {text(p.kernel)} "
                              f"({self.source_name}:{p.line}), one lane per thread.", refs="refs, scratch")
         aliases = {k: j for j, k in enumerate(written)}
         self.put(1, f"_results = pl.pallas_call(_kernel, grid=(_gx, _gy, _gz), out_shape=[{', '.join(outs)}],")
@@ -573,8 +574,8 @@ class TpuBlockEmitter(Emitter):
         self.put(1, f"                          scratch_shapes=[{', '.join(scratch)}],")
         self.put(1, f"                          input_output_aliases={aliases!r}, interpret=INTERPRET,")
         self.put(1, "                          compiler_params=_block_params())(*_arrays)")
-        result = ", ".join(f"{p.params.index(ptrs[k])}: _results[{j}][:jnp.size({ident(ptrs[k].name)})]"
-                           f".reshape(jnp.shape({ident(ptrs[k].name)}))" for j, k in enumerate(written))
+        result = ", ".join(f"{p.params.index(ptrs[k])}: _results[{j}][:jnp.size({self.ident(ptrs[k].name)})]"
+                           f".reshape(jnp.shape({self.ident(ptrs[k].name)}))" for j, k in enumerate(written))
         self.put(1, f"return {{{result}}}")
         return "\n".join(self.lines)
 
@@ -585,9 +586,9 @@ def fmt_short(v: V) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def tpu_emitter(program, source_name: str) -> Emitter:
+def tpu_emitter(program, source_name: str, sym: str | None = None, reserved: frozenset[str] = frozenset()) -> Emitter:
     """The re-tiled form where the kernel's threads are independent, else the block model."""
     try:
-        return TpuEmitter(program, source_name)
+        return TpuEmitter(program, source_name, sym, reserved)
     except PortError:
-        return TpuBlockEmitter(program, source_name)
+        return TpuBlockEmitter(program, source_name, sym, reserved)

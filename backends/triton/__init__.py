@@ -11,7 +11,7 @@ from pathlib import Path
 
 from porter.backends.triton.emit import emit_module
 from porter.backends.triton.options import TritonOptions
-from porter.backends.tile import lower_for_tile_backend
+from porter.backends.tile import finish_module, lower_for_tile_backend
 from porter.passes.tile.strided import strided_loops
 from porter.passes.tile.widen import widen
 from porter.result import TranslationResult
@@ -32,11 +32,11 @@ class TritonBackend:
             programs = [strided_loops(p, spare=options.unroll - 1) for p in programs]
         if options.widen:
             programs = [widen(p) for p in programs]
-        result.code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
-                                  prefetch=options.prefetch, warps=options.warps,
-                                  specialize=options.specialize, fuse_loops=options.fuse,
-                                  fused_sums=options.fused_sums, hold_tiles=options.registers)
-        return result
+        code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
+                           prefetch=options.prefetch, warps=options.warps,
+                           specialize=options.specialize, fuse_loops=options.fuse,
+                           fused_sums=options.fused_sums, hold_tiles=options.registers)
+        return finish_module(result, code)
 
 
 BACKEND = TritonBackend()

@@ -16,7 +16,8 @@ from __future__ import annotations
 import inspect
 import math
 
-from porter.backends.tile import python_name, shuffle_source, symbol
+from porter.backends.names import Names, kernel_symbols, mangle, module_names, text
+from porter.backends.tile import shuffle_source
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
 from porter.passes.tile import fuse, prefetch, registers
@@ -28,12 +29,12 @@ RESERVED = {"tl", "triton", "torch", "math", "range", "min", "max", "abs", "floa
             # names Triton's JIT launcher uses itself (its generated argument binder, launch options):
             # a kernel parameter called `params` fails to specialize on triton 3.6
             "params", "options", "args", "kwargs", "specialization", "signature", "constexprs", "grid",
-            "warmup", "num_warps", "num_stages", "num_ctas", "debug", "device", "stream", "kernel"}
+            "warmup", "num_warps", "num_stages", "num_ctas", "debug", "device", "stream", "kernel",
+            # the launcher's own parameters and the jit kernel's constexprs
+            "block", "shared_bytes", "BDX", "BDY", "BDZ", "BX", "BY", "BZ", "LANES", "WARP"}
 BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
-
-
-def ident(name: str) -> str:
-    return python_name(name, RESERVED, BUILTIN_NAMES)
+#: the module-level names each kernel's symbol stands for (:func:`porter.backends.names.kernel_symbols`)
+SYMBOL_FORMS = ("{}", "{}_kernel", "{}_signature", "_registers_{}")
 
 
 def _constant(v: V) -> bool:
@@ -46,8 +47,16 @@ def _constant(v: V) -> bool:
 class _Emitter:
     def __init__(self, program: BlockProgram, source_name: str, unroll: int = 1, prefetch: bool = True,
                  specialize: bool = True, fuse_loops: bool = True, fused_sums: str = "auto",
-                 hold_tiles: bool = True):
+                 hold_tiles: bool = True, sym: str | None = None, reserved: frozenset[str] = frozenset()):
         self.p = program
+        # Python names (:mod:`porter.backends.names`): the kernel's symbol, then its parameters and
+        # shared arrays claimed in order, so that their names do not depend on the body's
+        self.sym = sym or kernel_symbols([program.kernel], reserved, SYMBOL_FORMS)[program.kernel]
+        self.names = Names(RESERVED | reserved, BUILTIN_NAMES)
+        for q in program.params:
+            self.names.claim(q.name)
+        for sh in program.shared:
+            self.names.claim(sh.name, ("_sm_{}", "_size_{}", "_reg_{}"))
         self.fused_sums = fused_sums
         self.specialize = specialize
         self.fuse_loops = fuse_loops
@@ -60,7 +69,7 @@ class _Emitter:
         self.zeros, self.shape, self.across = "_zi", "[LANES]", ""
         self.fused_loops = 0
         self.memory = aliasing(program)  # which parameter each pointer is based on (prefetch past stores)
-        self.source_name = source_name
+        self.source_name = text(source_name)
         self.unroll = unroll
         self.prefetch_loads = prefetch
         self.loops = 0  # counters of counted loops
@@ -79,7 +88,11 @@ class _Emitter:
         # shared arrays that may live in registers (:mod:`registers`), their stores and loads
         self.tiles = registers.plan(program, self.fused_once) if hold_tiles else {}
         self.held = {tile.store: tile for tile in self.tiles.values()}
-        self.held_reads = {load: (tile.name, i) for tile in self.tiles.values() for i, (load, _) in enumerate(tile.reads)}
+        self.held_reads = {load: (mangle(tile.name), i) for tile in self.tiles.values() for i, (load, _) in enumerate(tile.reads)}
+
+    def ident(self, name: str) -> str:
+        """The Python name of a block-program name in this kernel."""
+        return self.names(name)
 
     # ----------------------------------------------------------------------------- values
     def const(self, v: V) -> str:
@@ -140,8 +153,8 @@ class _Emitter:
         if name in self.renamed:
             return self.renamed[name]
         if name in self.vectors:
-            return ident(name) + self.across  # in a fused loop: set before it, the same in every copy
-        return ident(name)
+            return self.ident(name) + self.across  # in a fused loop: set before it, the same in every copy
+        return self.ident(name)
 
     def ptr(self, base: V, index: V, vector: bool) -> str:
         text = f"{self.ex(base)} + {self.ex(index)}"
@@ -171,7 +184,7 @@ class _Emitter:
             case "var":
                 return self.var(a[0])
             case "param":
-                return ident(a[0])
+                return self.ident(a[0])
             case "tid":
                 return f"_tid_{a[0]}{self.across}"
             case "bid" | "bdim" | "gdim":
@@ -277,7 +290,7 @@ class _Emitter:
             case "let" | "set" if self.fusion is not None and id(s) in self.fusion.accumulators:
                 self.accumulate(indent, self.fusion.accumulators[id(s)], at)
             case "set" if self.fusion is not None and id(s) == self.fusion.increment:
-                counter, step = ident(a[0]), self.ex(self.fusion.step)
+                counter, step = self.ident(a[0]), self.ex(self.fusion.step)
                 self.put(indent, f"{counter} = {counter} + {step} * {self.fusion.copies}{at}")
             case "let" | "set":
                 self.put(indent, f"{self.var(a[0])} = {self.assigned(s)}{at}")
@@ -291,7 +304,7 @@ class _Emitter:
                 wide = f"_w{len(self.lines)}"
                 mask = f", mask={self.mask(m)}[:, None], other=0" if m is not None else ""
                 self.put(indent, f"{wide} = tl.load({self.wide_ptr(base, index, len(names))}{mask}){at}  (wide)")
-                self.columns(indent, wide, [ident(n) for n in names])
+                self.columns(indent, wide, [self.ident(n) for n in names])
             case "vstore":
                 _, base, index, values, m = a
                 mask = f", mask={self.mask(m)}[:, None]" if m is not None else ""
@@ -327,14 +340,14 @@ class _Emitter:
             case "mloop" if len(a) > 1 and a[1] is not None:
                 # a counted loop: the largest trip count of the active lanes, once, instead of a
                 # block-wide "any lane left?" on every iteration (the mask stays exact)
-                trips = f"_trips_{ident(a[0])}"
-                self.put(indent, f"{trips} = tl.max(tl.where({ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
+                trips = f"_trips_{self.ident(a[0])}"
+                self.put(indent, f"{trips} = tl.max(tl.where({self.ident(a[0])}, {self.ex(a[1])}, 0), axis=0){at}")
                 copies = self.unroll if masked_only(s.body) else 1
                 # every effect in the body is masked, so copies past a lane's trip count do nothing
                 note = "" if copies == 1 else f", {copies} copies of the body per iteration"
                 self.counted(indent, trips, copies, f"  # masked loop, counted{note}", s.body)
             case "mloop":
-                self.put(indent, f"while tl.max({ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
+                self.put(indent, f"while tl.max({self.ident(a[0])}.to(tl.int32), axis=0) > 0:{at}  (masked loop)")
                 self.body(s.body, indent + 1)
             case "barrier":
                 self.put(indent, f"tl.debug_barrier()  # __syncthreads{at}")
@@ -354,8 +367,8 @@ class _Emitter:
         block shape whose reads permute it, its values are the tile, else it is stored."""
         tile = self.held[id(s)]
         value = self.vec(s.args[3])
-        self.put(indent, f"if REG_{tile.name}_0 is not None:  # {tile.name} in registers for this block shape")
-        self.put(indent + 1, f"_reg_{tile.name} = ({value}).to({TL[tile.dtype]}){at}")
+        self.put(indent, f"if REG_{mangle(tile.name)}_0 is not None:  # {tile.name} in registers for this block shape")
+        self.put(indent + 1, f"_reg_{mangle(tile.name)} = ({value}).to({TL[tile.dtype]}){at}")
         self.put(indent, "else:")
         self.store(indent + 1, s, at)
 
@@ -375,11 +388,11 @@ class _Emitter:
 
     def register_names(self) -> list[str]:
         """The kernel's constexprs of shared arrays in registers: one per read."""
-        return [f"REG_{tile.name}_{i}" for tile in self.tiles.values() for i in range(len(tile.reads))]
+        return [f"REG_{mangle(tile.name)}_{i}" for tile in self.tiles.values() for i in range(len(tile.reads))]
 
     def registers_function(self) -> str:
         """``_registers_<kernel>(block)``: the kernel's register constexprs for a block shape."""
-        sym = symbol(self.p.kernel)
+        sym = self.sym
         lines = ["@functools.lru_cache(maxsize=None)  # once per block shape, not per launch",
                  f"def _registers_{sym}(block):",
                  '    """Shared arrays in registers for this CUDA block shape: each read\'s (shape, order) of the',
@@ -389,7 +402,7 @@ class _Emitter:
             written = (tile.written.offset, tile.written.terms, tile.written.copies)
             reads = [(a.offset, a.terms, a.copies) for _, a in tile.reads]
             lines.append(f"    orders = [_tile_order({written!r}, read, block) for read in {reads!r}]")
-            lines.append(f"    found.update({{f'REG_{tile.name}_{{i}}': order if None not in orders else None "
+            lines.append(f"    found.update({{f'REG_{mangle(tile.name)}_{{i}}': order if None not in orders else None "
                          "for i, order in enumerate(orders)})")
         lines.append("    return found")
         return "\n".join(lines)
@@ -480,11 +493,11 @@ class _Emitter:
         # copies along the first axis: lanes stay the fastest-varying one, so that a warp's accesses
         # are consecutive lanes (with copies last, a warp spans a few lanes of every copy: strided)
         self.put(inner, f"_zf = tl.zeros([{copies}, LANES], dtype=tl.int32)")
-        counter = f"{tag}_{ident(fusion.counter)}"
-        self.put(inner, f"{counter} = {ident(fusion.counter)} + {self.ex(fusion.step)} * "
+        counter = f"{tag}_{self.ident(fusion.counter)}"
+        self.put(inner, f"{counter} = {self.ident(fusion.counter)} + {self.ex(fusion.step)} * "
                         f"tl.arange(0, {copies})[:, None]  # the counter of each copy")
         outer = self.renamed
-        self.renamed = {**outer, fusion.counter: counter, **{name: f"{tag}_{ident(name)}" for name in fusion.locals}}
+        self.renamed = {**outer, fusion.counter: counter, **{name: f"{tag}_{self.ident(name)}" for name in fusion.locals}}
         self.fusion = fusion
         self.zeros, self.shape, self.across = "_zf", f"[{copies}, LANES]", "[None, :]"
         self.body(loop.body, inner)
@@ -493,7 +506,7 @@ class _Emitter:
         self.combine(indent, fusion)
 
     def partial(self, acc: fuse.Accumulator) -> str:
-        return f"_f{self.fused_loops}_{ident(acc.name)}"
+        return f"_f{self.fused_loops}_{self.ident(acc.name)}"
 
     def partials(self, indent: int, fusion: fuse.Fusion) -> None:
         """Before a fused loop: each accumulator's partial results, one row per copy, the first
@@ -511,7 +524,7 @@ class _Emitter:
         """After a fused loop: each accumulator takes its copies' partial results."""
         for acc in fusion.accumulators.values():
             if not self.in_order(acc):
-                name, dtype = ident(acc.name), TL[acc.term.dtype]
+                name, dtype = self.ident(acc.name), TL[acc.term.dtype]
                 self.put(indent, f"{name} = {REDUCE[acc.op]}({self.partial(acc)}, axis=0).to({dtype})  "
                                  "# the copies' partial results")
                 self.combined[acc.name] = (self.partial(acc), acc.op, acc.term.dtype)
@@ -539,7 +552,7 @@ class _Emitter:
         tl.sum does), or for a floating-point sum under ``in-order`` copy by copy in iteration
         order, so that each lane adds exactly what the loop added (a layout exchange per
         iteration: slower)."""
-        copies, name = self.fusion.copies, ident(acc.name)
+        copies, name = self.fusion.copies, self.ident(acc.name)
         mask = self.mask(acc.mask) if acc.mask is not None else None
         if not self.in_order(acc):
             partial, term = self.partial(acc), self.ex(acc.term)
@@ -609,19 +622,19 @@ class _Emitter:
                 if pure:
                     target = s.args[0]
                     text = self.ex(s.args[1]) if s.kind == "where" else self.assigned(s)
-                    self.renamed[target] = f"_p{tag}_{k}_{ident(target)}"
+                    self.renamed[target] = f"_p{tag}_{k}_{self.ident(target)}"
                     self.put(indent, f"{self.renamed[target]} = {text}")
         self.renamed = {}
 
     # ------------------------------------------------------------------------------- kernel
     def kernel(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
+        sym = self.sym
         self.shared_names = {sh.name for sh in p.shared}
         scalars = [q for q in p.params if q.kind == "scalar"]
-        args = [ident(q.name) for q in p.params]
-        args += [f"_sm_{sh.name}" for sh in p.shared]
-        args += [f"_size_{sh.name}" for sh in p.shared]
+        args = [self.ident(q.name) for q in p.params]
+        args += [f"_sm_{mangle(sh.name)}" for sh in p.shared]
+        args += [f"_size_{mangle(sh.name)}" for sh in p.shared]
         # the CUDA block's dimensions are compile-time constants (one compiled kernel per block
         # shape, as a CUDA template would be): masks and lane-exchange choices fold away
         args += ["BDX: tl.constexpr", "BDY: tl.constexpr", "BDZ: tl.constexpr"]
@@ -634,10 +647,10 @@ class _Emitter:
             # 16: aligned row pointers and masks constant over 16 lanes, so vector accesses)
             self.put(0, "@triton.jit")
         else:
-            nospec = [ident(q.name) for q in scalars] + [f"_size_{sh.name}" for sh in p.shared]
+            nospec = [self.ident(q.name) for q in scalars] + [f"_size_{mangle(sh.name)}" for sh in p.shared]
             self.put(0, f"@triton.jit(do_not_specialize={nospec!r})")
         self.put(0, f"def {sym}_kernel({', '.join(args)}):")
-        self.put(1, f'"""CUDA kernel {p.kernel} ({self.source_name}:{p.line}): one program per CUDA block, '
+        self.put(1, f'"""CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}): one program per CUDA block, '
                  'one lane per thread."""')
         self.put(1, "_lane = tl.arange(0, LANES)")
         self.put(1, "_zi = tl.zeros([LANES], dtype=tl.int32)")
@@ -654,34 +667,34 @@ class _Emitter:
         self.put(1, "_ltid = (_tid_x + _tid_y * _bdim_x + _tid_z * _bdim_x * _bdim_y).to(tl.int32)")
         self.put(1, "_pid = _bid_x.to(tl.int64) + _bid_y.to(tl.int64) * _gdim_x + _bid_z.to(tl.int64) * _gdim_x * _gdim_y")
         for sh in p.shared:
-            self.put(1, f"{ident(sh.name)} = _sm_{sh.name} + _pid * _size_{sh.name}  # __shared__ {sh.name}: block-local")
+            self.put(1, f"{self.ident(sh.name)} = _sm_{mangle(sh.name)} + _pid * _size_{mangle(sh.name)}  # __shared__ {sh.name}: block-local")
         for q in scalars:
-            conv = f"tl.full([], {ident(q.name)}, {TL['i32' if q.dtype == 'bool' else q.dtype]})"
+            conv = f"tl.full([], {self.ident(q.name)}, {TL['i32' if q.dtype == 'bool' else q.dtype]})"
             conv = f"({conv} != 0)" if q.dtype == "bool" else conv
-            self.put(1, f"{ident(q.name)} = {conv}")
+            self.put(1, f"{self.ident(q.name)} = {conv}")
         self.body(p.body, 1)
         return "\n".join(self.lines)
 
     def launcher(self) -> str:
         p = self.p
-        sym = symbol(p.kernel)
-        names = [ident(q.name) for q in p.params]
+        sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         lines = [f"def {sym}({', '.join(names)}, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):",
-                 f'    """Launch {p.kernel} as CUDA would: grid of blocks, block of threads."""',
+                 f'    """Launch {text(p.kernel)} as CUDA would: grid of blocks, block of threads."""',
                  "    (_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)",
                  "    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)",
-                 f"    _dev = _device({', '.join(ident(q.name) for q in p.params if q.kind == 'ptr') or 'None'})",
+                 f"    _dev = _device({', '.join(self.ident(q.name) for q in p.params if q.kind == 'ptr') or 'None'})",
                  "    _programs = _gx * _gy * _gz"]
         extra = []
         if self.tiles:
             lines.append(f"    _reg = _registers_{sym}((_bx, _by, _bz))")
         for sh in p.shared:
             size = str(sh.size) if sh.size is not None else f"max(1, shared_bytes // {SIZE[sh.dtype]})"
-            lines.append(f"    _size_{sh.name} = {size}")
-            programs = f"(1 if _reg['REG_{sh.name}_0'] is not None else _programs)" if sh.name in self.tiles else "_programs"
-            lines.append(f"    _sm_{sh.name} = torch.empty({programs} * _size_{sh.name}, dtype={TORCH[sh.dtype]}, device=_dev)")
-            extra.append(f"_sm_{sh.name}")
-        sizes = [f"_size_{sh.name}" for sh in p.shared]
+            lines.append(f"    _size_{mangle(sh.name)} = {size}")
+            programs = f"(1 if _reg['REG_{mangle(sh.name)}_0'] is not None else _programs)" if sh.name in self.tiles else "_programs"
+            lines.append(f"    _sm_{mangle(sh.name)} = torch.empty({programs} * _size_{mangle(sh.name)}, dtype={TORCH[sh.dtype]}, device=_dev)")
+            extra.append(f"_sm_{mangle(sh.name)}")
+        sizes = [f"_size_{mangle(sh.name)}" for sh in p.shared]
         call = names + extra + sizes
         warp = ", WARP=min(32, _BX * _BY * _BZ)" if uses_segments(p) else ""
         warp += ", **_reg" if self.tiles else ""
@@ -691,11 +704,11 @@ class _Emitter:
                      f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
         lines.append("")
         lines.append("")
-        sig = {ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
+        sig = {self.ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
                {"f32": "fp32", "f16": "fp32", "bf16": "fp32"}.get(q.dtype, "i64" if q.dtype in ("i64", "u64") else "i32")
                for q in p.params}
-        sig.update({f"_sm_{sh.name}": "*" + SIG[sh.dtype] for sh in p.shared})
-        sig.update({f"_size_{sh.name}": "i32" for sh in p.shared})
+        sig.update({f"_sm_{mangle(sh.name)}": "*" + SIG[sh.dtype] for sh in p.shared})
+        sig.update({f"_size_{mangle(sh.name)}": "i32" for sh in p.shared})
         lines.append(f"def {sym}_signature(block=(1, 1, 1), shared_bytes=0):")
         lines.append('    """(signature, constexprs) of the jit kernel for the static compile gate."""')
         lines.append("    bx, by, bz = _dim3(block)")
@@ -820,17 +833,22 @@ def uses_segments(program: BlockProgram) -> bool:
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
                 warps: str = "auto", specialize: bool = True, fuse_loops: bool = True,
                 fused_sums: str = "auto", hold_tiles: bool = True) -> str:
-    parts = [PRELUDE.format(source=source_name, warps=warps), HELPERS]
+    parts = [PRELUDE.format(source=text(source_name), warps=warps), HELPERS]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
+    module = frozenset(module_names(*parts, SEGMENTS, TILE_ORDER) | RESERVED)
+    symbols = kernel_symbols([p.kernel for p in programs], module, SYMBOL_FORMS)
+    # kernel parameters and variables shadow no module-level name a launcher or jit kernel reads
+    reserved = module | {form.format(sym) for sym in symbols.values() for form in ("{}_kernel", "_registers_{}")}
     order_helper = False
     for program in programs:
-        emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums, hold_tiles)
+        emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums, hold_tiles,
+                           sym=symbols[program.kernel], reserved=reserved)
         if emitter.tiles and not order_helper:
             order_helper = True
             parts.append(TILE_ORDER)
         parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
-    kernels = ", ".join(f"{p.kernel!r}: {symbol(p.kernel)}" for p in programs)
-    gate = ", ".join(f"{p.kernel!r}: ({symbol(p.kernel)}_kernel, {symbol(p.kernel)}_signature)" for p in programs)
+    kernels = ", ".join(f"{p.kernel!r}: {symbols[p.kernel]}" for p in programs)
+    gate = ", ".join(f"{p.kernel!r}: ({symbols[p.kernel]}_kernel, {symbols[p.kernel]}_signature)" for p in programs)
     parts.append(f"\nKERNELS = {{{kernels}}}\nGATE = {{{gate}}}\n")
     return "\n".join(parts)

@@ -680,7 +680,14 @@ class _Lowering:
             return V("bin", "bool", vec, (op, cast(a, common), cast(b, common)))
         result = sname(e.type)
         work = compute_type(result)
-        value = V("bin", work, vec, (op, cast(a, work), cast(b, work)))
+        a, b = cast(a, work), cast(b, work)
+        if op in ("/", "%") and b.op == "const" and b.args[0] == 0:
+            if work[0] != "f":  # undefined behaviour in CUDA: no port computes "the same"
+                what = "division" if op == "/" else "remainder"
+                raise Refusal("P0017", f"integer {what} by the constant zero", e.span)
+            if a.op == "const":  # what the GPU computes, not a Python ZeroDivisionError
+                return cast(V("const", work, False, (_divide_by_zero(a.args[0], b.args[0]),)), result)
+        value = V("bin", work, vec, (op, a, b))
         return cast(value, result)
 
     def unary(self, e: N.Unary, mask: V) -> V:
@@ -755,6 +762,14 @@ class _Lowering:
         self.shuffles.add(value.dtype)
         self.dims.add("x")
         return V("shfl", value.dtype, True, (kind, value, arg, width))
+
+
+def _divide_by_zero(a: float, zero: float) -> float:
+    """IEEE ``a / zero`` for a (signed) zero: NaN for 0/0 and NaN/0, else an infinity signed by
+    both operands."""
+    if a == 0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, zero)
 
 
 def _fold(v: V) -> V:
