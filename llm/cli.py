@@ -26,9 +26,11 @@ from porter.llm.store import MODES
 @click.option("--prices", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="extra price table")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the JSON report here")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="write the kept module here")
+@click.option("--unconfined", is_flag=True, help="run model-written code WITHOUT the bubblewrap sandbox, as your "
+              "own user, with your files and network (only where bwrap cannot be installed)")
 def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, base_url: str | None,
              api_key_env: str | None, store: Path | None, mode: str, spec: Path | None, port_file: Path | None,
-             prices: Path | None, report: Path | None, output: Path | None) -> None:
+             prices: Path | None, report: Path | None, output: Path | None, unconfined: bool) -> None:
     """Ask a model for faster versions of FILE's port; keep one only if it passes every check.
 
     \b
@@ -36,10 +38,14 @@ def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, 
       porter optimize golden/kernels/saxpy.cu --to triton --model anthropic/claude-sonnet-4-0 --store runs/
       porter optimize k.cu --to triton --model openai-compatible/qwen --base-url http://localhost:8000/v1
       porter optimize k.cu --to triton --model openai/gpt-4o --store runs/ --mode replay
+
+    Candidates run in a bubblewrap sandbox (uid 65534, no network, no view of your files);
+    without bwrap porter refuses to run them unless --unconfined is given.
     """
     from porter.llm import report as reporting
     from porter.llm.loop import optimize as run
     from porter.llm.providers import ProviderError
+    from porter.llm.sandbox import SandboxUnavailable
     from porter.llm.store import ReplayMissError
 
     from porter.atomic import write_text_atomic
@@ -47,8 +53,8 @@ def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, 
     try:
         result = run(file, target, model=model, spec=spec, port=port_file.read_text() if port_file else None,
                      rounds=rounds, candidates=candidates, store=store, mode=mode, base_url=base_url,
-                     api_key_env=api_key_env, prices=prices)
-    except (ProviderError, ReplayMissError, ValueError) as error:
+                     api_key_env=api_key_env, prices=prices, unconfined=unconfined)
+    except (ProviderError, ReplayMissError, ValueError, SandboxUnavailable) as error:
         raise click.ClickException(str(error)) from None
     click.echo(reporting.render(result), nl=False)
     if report:

@@ -4,11 +4,17 @@
 acceptance pipeline (:mod:`porter.llm.harness`) is target-neutral and only talks to it. The
 Triton executor runs candidates under the Triton CPU interpreter (``TRITON_INTERPRET=1``, set
 before Triton is imported in the subprocess) or, on a machine with a CUDA GPU, compiled and timed.
-Children inherit no API keys and, where ``unshare`` allows, no network namespace.
+Every run gets a fresh job folder, deleted once its results are read. By default each run happens
+in a sandbox of its own (:mod:`porter.llm.sandbox`: bubblewrap, uid 65534, no view of porter or
+the store, no network, rlimits, killed whole at the time limit); where the sandbox cannot be made
+the executor refuses to start unless built with ``unconfined=True``, which runs candidates as
+porter's own user (a fork server, ``unshare -rn`` where available). Either way the environment is
+built from an allow-list.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -25,9 +31,13 @@ from typing import Protocol
 
 import numpy as np
 
+from porter.llm import sandbox
+from porter.llm.sandbox import Limits
+
 from porter.golden.model import ResolvedCase
 
-SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
+#: The most bytes porter reads back from a job's result files.
+RESULT_LIMIT = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,12 @@ class Executor(Protocol):
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
-    """The parent's environment without anything that looks like a credential."""
-    env = {k: v for k, v in os.environ.items() if not any(h in k.upper() for h in SECRET_HINTS)}
+    """An unconfined child's environment: the sandbox's allow-list, plus what the interpreter of
+    porter's own environment needs to find its packages (``VIRTUAL_ENV`` is not needed: the venv's
+    interpreter finds its site-packages itself)."""
+    env = {name: os.environ[name] for name in sandbox.ALLOWED_ENV if name in os.environ}
+    env["PATH"] = os.environ.get("PATH", sandbox.BASE_ENV["PATH"])
+    env["HOME"] = tempfile.gettempdir()
     env.update(extra)
     return env
 
@@ -101,13 +115,19 @@ def read_result(folder: Path, status: str, limit: float, started: float) -> RunR
     wall = time.perf_counter() - started
     if status == "timeout":
         return RunResult(False, "timeout", f"ran past the time limit of {limit:g} s", wall=wall)
-    path = folder / "result.json"
-    if not path.exists():
+    try:
+        text = _read_plain(folder / "result.json")
+        data = json.loads(text) if text is not None else None
+        if data is not None and not ({"ok", "stage", "error", "trials"} <= set(data)):
+            raise ValueError("keys missing")
+    except (ValueError, TypeError, OSError) as error:
+        return RunResult(False, "crash", f"the job's result.json is unreadable ({error})", wall=wall)
+    if data is None:
         return RunResult(False, "crash", f"the candidate's process died ({status}) before reporting", wall=wall)
-    data = json.loads(path.read_text())
     outputs: list[dict[str, np.ndarray]] = []
-    if (folder / "result.npz").exists():
-        with np.load(folder / "result.npz") as arrays:
+    packed = _read_plain(folder / "result.npz", binary=True)
+    if packed is not None:
+        with np.load(io.BytesIO(packed), allow_pickle=False) as arrays:
             for key in arrays.files:
                 index, name = key.split("/", 1)
                 while len(outputs) <= int(index):
@@ -116,21 +136,43 @@ def read_result(folder: Path, status: str, limit: float, started: float) -> RunR
     return RunResult(data["ok"], data["stage"], data["error"], outputs[: data["trials"]], data.get("seconds"), wall)
 
 
+def _read_plain(path: Path, *, binary: bool = False):
+    """A result file the job wrote, or None: never through a link the job planted (porter may read
+    as root), never more than RESULT_LIMIT bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not (info.st_mode & 0o170000 == 0o100000) or info.st_size > RESULT_LIMIT:
+            raise ValueError(f"{path.name} is not a regular file under {RESULT_LIMIT} bytes")
+        data = handle.read(RESULT_LIMIT)
+    return data if binary else data.decode("utf-8")
+
+
 class TritonExecutor:
     """Triton candidates; ``interpret=None`` picks the CPU interpreter unless a CUDA GPU is present.
 
-    ``reuse=True`` starts a fork server once (torch and Triton imported, no candidate code) and
-    forks a fresh child per run; ``reuse=False`` starts a fresh interpreter per run.
+    Each run happens in a fresh sandbox (a fresh interpreter: torch and Triton imported per run)
+    unless ``unconfined=True``; :class:`porter.llm.sandbox.SandboxUnavailable` is raised here when
+    no sandbox can be made and ``unconfined`` is False. Unconfined, ``reuse=True`` starts a fork
+    server once (torch and Triton imported, no candidate code) and forks a fresh child per run;
+    ``reuse=False`` starts a fresh interpreter per run.
     """
 
     target = "triton"
 
     def __init__(self, *, timeout: float = 60.0, interpret: bool | None = None, reuse: bool = True,
-                 workdir: Path | None = None):
+                 workdir: Path | None = None, unconfined: bool = False, limits: Limits | None = None):
+        self.sandbox = sandbox.require(unconfined)
+        self.limits = limits or Limits(cpu_seconds=max(1, int(timeout) + 5))
         self.timeout = timeout
         self.interpret = (not _cuda_available()) if interpret is None else interpret
         self.reuse = reuse
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="porter-llm-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o700)
         self._server: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._count = 0
@@ -139,20 +181,41 @@ class TritonExecutor:
     def can_time(self) -> bool:
         return not self.interpret
 
+    @property
+    def confined(self) -> bool:
+        return self.sandbox is not None
+
+    def _settings(self) -> dict[str, str]:
+        return {"TRITON_INTERPRET": "1" if self.interpret else "0", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+
     def _env(self) -> dict[str, str]:
-        return child_environment({"TRITON_INTERPRET": "1" if self.interpret else "0", "PYTHONHASHSEED": "0",
-                                  "OMP_NUM_THREADS": "1"})
+        return child_environment(self._settings())
 
     def run(self, module_source: str, trials: list[Trial], *, time_it: bool = False) -> RunResult:
         with self._lock:
             self._count += 1
             folder = self.workdir / f"run{self._count:04d}"
-            folder.mkdir(parents=True)
-            write_job(folder, module_source, trials, device="cpu" if self.interpret else "cuda",
-                      time_it=time_it and self.can_time)
-            started = time.perf_counter()
-            status = self._serve(folder) if self.reuse else self._spawn(folder)
-            return read_result(folder, status, self.timeout, started)
+            folder.mkdir(mode=0o700)
+            try:
+                write_job(folder, module_source, trials, device="cpu" if self.interpret else "cuda",
+                          time_it=time_it and self.can_time)
+                started = time.perf_counter()
+                if self.confined:
+                    status = self._sandboxed(folder)
+                else:
+                    status = self._serve(folder) if self.reuse else self._spawn(folder)
+                return read_result(folder, status, self.timeout, started)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _sandboxed(self, folder: Path) -> str:
+        job = sandbox.Job(folder, sandbox.python_command(sandbox.WORKER, sandbox.JOB),
+                          sandbox.python_env(self._settings()), self.limits,
+                          device="cpu" if self.interpret else "cuda")
+        status = job.run(self.timeout, started="started")
+        if status.startswith("exit status") and job.stderr_tail.strip():
+            status += f": {job.stderr_tail.strip().splitlines()[-1][:300]}"
+        return status
 
     def _spawn(self, folder: Path) -> str:
         command = [*network_isolation(), sys.executable, "-m", "porter.llm.worker", str(folder)]

@@ -99,15 +99,24 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
              candidates: int = 3, store: str | Path | None = None, mode: str = "live", base_url: str | None = None,
              api_key_env: str | None = None, executor: Executor | None = None, peaks: Peaks | None = None,
              timer: Timer | None = None, analysis: str = "", max_tokens: int = 8192, temperature: float = 0.7,
-             min_speedup: float = 1.05, prices: str | Path | None = None) -> OptimizeResult:
+             min_speedup: float = 1.05, prices: str | Path | None = None,
+             unconfined: bool = False) -> OptimizeResult:
     """Ask a model for faster versions of the deterministic port of ``source``; keep one only if it
-    passes every check and beats the port. ``source``: a .cu file with a golden spec beside it (or ``spec``)."""
+    passes every check and beats the port. ``source``: a .cu file with a golden spec beside it (or ``spec``).
+
+    Candidates run in porter's sandbox (:mod:`porter.llm.sandbox`); where it cannot be made this
+    raises :class:`porter.llm.sandbox.SandboxUnavailable` before any model is asked, unless
+    ``unconfined=True`` says model-written code may run as the calling user."""
     from porter.llm.executor import TritonExecutor
     from porter.llm.providers import make_provider
 
     from porter.golden.spec import load_spec
 
     source = Path(source)
+    if executor is None and target == "triton":
+        from porter.llm.sandbox import require
+
+        require(unconfined)  # refuse before any model is paid for
     if not isinstance(spec, KernelSpec):
         spec = load_spec(Path(spec) if spec else source.with_suffix(".toml"))
     if port is None:
@@ -121,7 +130,7 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
         if target != "triton":
             raise ValueError(f"no executor for {target} candidates yet: only triton candidates can be run and "
                              "checked (the deterministic port stands)")
-        executor = TritonExecutor()
+        executor = TritonExecutor(unconfined=unconfined)
     try:
         harness = Harness(spec, executor, port, peaks=peaks, timer=timer)
         case = harness.prompt_case

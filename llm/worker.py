@@ -1,9 +1,13 @@
 """The subprocess side of the executor: run one candidate module on the harness's trials.
 
-Harness code only; candidate code is imported here, in a process of its own. Two ways in:
+Harness code only; candidate code is imported here, in a process of its own. This file must stay
+standalone (the standard library, numpy and torch; nothing of porter): in the sandbox it is the
+only file of porter mounted (at ``/opt/porter-worker/worker.py``, run as a script on ``/job``), and
+porter itself cannot be imported there. Ways in:
 
-* ``python -m porter.llm.worker JOB_DIR``: run one job and exit;
-* ``python -m porter.llm.worker --serve``: a fork server. It imports torch and Triton once (never
+* ``python worker.py /job`` inside the sandbox (:mod:`porter.llm.sandbox`): run one job and exit;
+* ``python -m porter.llm.worker JOB_DIR`` (unconfined): run one job and exit;
+* ``python -m porter.llm.worker --serve`` (unconfined only): a fork server. It imports torch and Triton once (never
   any candidate code), then for each job directory read from stdin forks a fresh child that runs
   the job and exits, so every candidate still has a process of its own, without paying the
   imports each time. The server kills a child that runs past the job's time limit.
@@ -46,6 +50,7 @@ def run_job(folder: Path) -> dict:
     job = json.loads((folder / "job.json").read_text())
     result: dict = {"stage": "compile", "ok": False, "error": "", "seconds": None, "trials": 0}
     clock = time.perf_counter  # bound before any candidate code runs
+    (folder / "started").write_text("")  # the time limit counts from here: imports done, candidate next
     try:
         spec = importlib.util.spec_from_file_location("porter_candidate", folder / "candidate.py")
         module = importlib.util.module_from_spec(spec)

@@ -8,13 +8,15 @@ The JSON form (``porter doctor --format json``) has these keys::
 
     porter    porter's version            python, platform   the interpreter and the OS
     tools     name -> {found, version, path, detail}
-              (hipcc, nvcc, libclang, torch_hipify_tables, nvidia-smi, rocm-smi)
+              (hipcc, nvcc, libclang, torch_hipify_tables, bwrap, nvidia-smi, rocm-smi)
     packages  name -> {found, version, path, detail}
               (torch, triton, jax, jaxlib, jax_cuda_plugin, nki)
     hip_gate  gfx arch -> {ok, flags, detail, seconds}; flags holds "-nogpulib -fgpu-rdc" where
               this HIP has no device library bitcode for the arch (gfx1100 on Debian's HIP 5.2)
     gpus      [{vendor, name}]
-    checks    [{name, available, detail}]: the checks that can run here
+    checks    [{name, available, detail}]: the checks that can run here; "llm candidate sandbox"
+              says whether bubblewrap can confine model-written code (porter optimize refuses
+              without it unless --unconfined)
 """
 
 from __future__ import annotations
@@ -210,6 +212,15 @@ def probe_gpus() -> tuple[list[dict[str, str]], dict[str, Probe]]:
 # --- the report --------------------------------------------------------------------------------
 
 
+def probe_sandbox() -> tuple[Probe, Check]:
+    """bubblewrap, and whether it can make the sandbox LLM candidates run in (it is tried once)."""
+    from porter.llm.sandbox import probe
+
+    status = probe()
+    tool = Probe(status.path is not None, status.version, status.path, None if status.ok else status.detail)
+    return tool, Check("llm candidate sandbox", status.ok, status.describe())
+
+
 def diagnose(*, gate: bool = True) -> dict[str, Any]:
     """Everything ``porter doctor`` reports, as JSON-ready data (see the module docstring)."""
     from porter import __version__
@@ -218,6 +229,7 @@ def diagnose(*, gate: bool = True) -> dict[str, Any]:
         hipcc_future = pool.submit(probe_hipcc)
         nvcc_future = pool.submit(probe_nvcc)
         gpus_future = pool.submit(probe_gpus)
+        sandbox_future = pool.submit(probe_sandbox)
         hipcc = hipcc_future.result()
         gate_futures = {arch: pool.submit(probe_hip_gate, hipcc.path, arch)
                         for arch in GATE_ARCHES if gate and hipcc.found}
@@ -225,6 +237,7 @@ def diagnose(*, gate: bool = True) -> dict[str, Any]:
                  "torch_hipify_tables": probe_hip_tables()}
         gpus, gpu_tools = gpus_future.result()
         tools.update(gpu_tools)
+        tools["bwrap"], sandbox = sandbox_future.result()
         hip_gate = {arch: future.result() for arch, future in gate_futures.items()}
     packages = {"torch": probe_package("torch"), "triton": probe_package("triton"), "jax": probe_package("jax"),
                 "jaxlib": probe_package("jaxlib"),
@@ -240,6 +253,7 @@ def diagnose(*, gate: bool = True) -> dict[str, Any]:
         "gpus": gpus,
     }
     report["checks"] = [asdict(check) for check in available_checks(tools, packages, hip_gate, gpus, gate)]
+    report["checks"].append(asdict(sandbox))
     return report
 
 

@@ -15,6 +15,11 @@ if [ ! -f /usr/include/hiprand/hiprand.h ] || [ ! -f /usr/include/hipsparse/hips
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhiprand-dev librocrand-dev libhipsparse-dev librocprim-dev >/dev/null
 fi
+# bubblewrap: the sandbox every LLM-written candidate runs in (porter optimize refuses without it).
+if ! command -v bwrap >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -9,7 +9,7 @@ from tests.cli.trees import run_porter
 
 TOP_KEYS = {"porter", "python", "platform", "tools", "packages", "hip_gate", "gpus", "checks"}
 CHECKS = ["hip translation", "hip compile gate", "hip run on NVIDIA GPU", "triton interpreter", "triton GPU",
-          "pallas interpreter", "pallas GPU", "nki (porter's model)"]
+          "pallas interpreter", "pallas GPU", "nki (porter's model)", "llm candidate sandbox"]
 
 
 def test_json_has_the_documented_keys(capsys, monkeypatch):
@@ -17,7 +17,8 @@ def test_json_has_the_documented_keys(capsys, monkeypatch):
     assert outcome.code == 0
     report = json.loads(outcome.out)
     assert set(report) == TOP_KEYS
-    assert set(report["tools"]) == {"hipcc", "nvcc", "libclang", "torch_hipify_tables", "nvidia-smi", "rocm-smi"}
+    assert set(report["tools"]) == {"hipcc", "nvcc", "libclang", "torch_hipify_tables", "bwrap", "nvidia-smi",
+                                      "rocm-smi"}
     assert set(report["packages"]) == {"torch", "triton", "jax", "jaxlib", "jax_cuda_plugin", "nki"}
     for probe in [*report["tools"].values(), *report["packages"].values()]:
         assert set(probe) == {"found", "version", "path", "detail"}
