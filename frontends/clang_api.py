@@ -8,6 +8,9 @@ they are bound here with ctypes, once.
 from __future__ import annotations
 
 import ctypes
+import os
+import threading
+from contextlib import contextmanager
 from functools import cache
 
 
@@ -40,6 +43,36 @@ def _bind(lib, name: str, argtypes, restype, errcheck=None) -> None:
     function.restype = restype
     if errcheck is not None:
         function.errcheck = errcheck
+
+
+_here_lock = threading.Lock()
+_here = {"parses": 0, "owned": False}
+
+
+@contextmanager
+def parse_here():
+    """While active, libclang parses on the calling thread instead of a thread of its own.
+
+    libclang parses on a new thread with an 8 MB stack, where deep code (a macro that expands to a
+    long sum) overflows the stack: a segfault. It reads ``LIBCLANG_NOTHREADS`` from the environment
+    at each parse; set, it parses on the caller's thread, which in porter is
+    :func:`porter.limits.run_deep`'s deep one. The variable is set only while parses run (and
+    left alone when the user set it), so it does not stay in the environment other programs see.
+    """
+    with _here_lock:
+        if _here["parses"] == 0:
+            _here["owned"] = "LIBCLANG_NOTHREADS" not in os.environ
+            if _here["owned"]:
+                os.environ["LIBCLANG_NOTHREADS"] = "1"
+        _here["parses"] += 1
+    try:
+        yield
+    finally:
+        with _here_lock:
+            _here["parses"] -= 1
+            if _here["parses"] == 0 and _here["owned"]:
+                os.environ.pop("LIBCLANG_NOTHREADS", None)
+                _here["owned"] = False
 
 
 @cache

@@ -7,11 +7,13 @@ the tree-sitter frontend.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from porter.frontends import clang_api as api
 from porter.frontends.ir_builder import CAST_NAMES, string_value
 
+from porter import limits
 from porter.ir import build, cnames
 from porter.ir import nodes as N
 from porter.ir import types as T
@@ -25,6 +27,34 @@ _CASTS = {"CSTYLE_CAST_EXPR": "c", "CXX_FUNCTIONAL_CAST_EXPR": "func", "CXX_STAT
           "CXX_REINTERPRET_CAST_EXPR": "reinterpret", "CXX_CONST_CAST_EXPR": "const",
           "CXX_DYNAMIC_CAST_EXPR": "dynamic"}
 _NUMBER = re.compile(rb"[0-9.][0-9a-zA-Z_.']*(?:(?<=[eEpP])[-+][0-9a-zA-Z_.']+)*")
+
+
+class TooDeep(Exception):
+    """The walk of clang's tree went past :data:`porter.limits.MAX_CLANG_DEPTH` at ``span``."""
+
+    def __init__(self, span) -> None:
+        super().__init__("code nested too deeply")
+        self.span = span
+
+
+def _bounded(method):
+    """``method`` (a step of the recursive walk) counting the walk's depth: past
+    :data:`porter.limits.MAX_CLANG_DEPTH` it raises :class:`TooDeep` at the cursor, long before
+    Python's recursion limit, so no ``RecursionError`` is ever raised inside a libclang callback
+    (``get_children``'s visitor), which would swallow it and return a partial list."""
+
+    @functools.wraps(method)
+    def step(self, cursor):
+        depth = self.depth
+        if depth >= limits.MAX_CLANG_DEPTH:
+            raise TooDeep(self.span(cursor))
+        self.depth = depth + 1
+        try:
+            return method(self, cursor)
+        finally:
+            self.depth = depth
+
+    return step
 
 
 def _kids(cursor) -> list:
@@ -63,6 +93,7 @@ class ClangBodyBuilder:
         self.b.pop()
         return N.Block(tuple(body), span=self.span(cursor))
 
+    @_bounded
     def stmt(self, cursor) -> list[N.Stmt]:
         kind = cursor.kind.name
         span = self.span(cursor)
@@ -100,6 +131,7 @@ class ClangBodyBuilder:
             return self.effect(cursor)
         return [self.b.opaque_stmt(self.text(cursor), kind.lower().replace("_", "-"), span)]
 
+    @_bounded
     def effect(self, cursor) -> list[N.Stmt]:
         """An expression evaluated as a statement."""
         kind = cursor.kind.name
@@ -248,6 +280,7 @@ class ClangBodyBuilder:
 
     # ------------------------------------------------------------------ expressions
 
+    @_bounded
     def expr(self, cursor) -> N.Expr:
         kind = cursor.kind.name
         handler = getattr(self, f"expr_{kind.lower()}", None)

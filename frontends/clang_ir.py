@@ -16,10 +16,11 @@ import re
 from functools import cache
 
 from porter.frontends import clang_api as api
-from porter.frontends.clang_body import ClangBodyBuilder
+from porter.frontends.clang_body import ClangBodyBuilder, TooDeep
 from porter.frontends.ir_builder import IRBuilder, Signature, default_kind
 from porter.frontends.prelude import INCLUDE_DIR, PRELUDE_NAME, prelude_text
 
+from porter import diagnostics, limits
 from porter.diagnostics import Span
 from porter.ir import cexpr, cnames
 from porter.ir import nodes as N
@@ -58,6 +59,7 @@ class ClangIR(ClangBodyBuilder):
         self.tparams: tuple[TemplateParam, ...] = ()
         self.errors: list[tuple[int, str]] = []  # (byte offset, message) of clang's errors
         self.main_files: dict[int, bool] = {}
+        self.depth = 0  # of the statement and expression walk (clang_body's limit)
 
     # ------------------------------------------------------------------ text and spans
 
@@ -102,8 +104,9 @@ class ClangIR(ClangBodyBuilder):
                 unsaved.append((f"{INCLUDE_DIR}/{name}", ""))
         args = [*ARGS, "-I", INCLUDE_DIR, "-include", PRELUDE_NAME]
         try:
-            return api.index().parse(self.file_name, args=args, unsaved_files=unsaved,
-                                     options=ci.TranslationUnit.PARSE_INCOMPLETE)
+            with api.parse_here():  # on porter's deep stack, not libclang's 8 MB thread
+                return api.index().parse(self.file_name, args=args, unsaved_files=unsaved,
+                                         options=ci.TranslationUnit.PARSE_INCOMPLETE)
         except ci.TranslationUnitLoadError as error:
             raise ClangUnavailable(f"libclang could not parse {self.source.name}: {error}") from None
 
@@ -114,10 +117,16 @@ class ClangIR(ClangBodyBuilder):
                     and diag.location.file.name == self.file_name:
                 self.errors.append((diag.location.offset, diag.spelling))
         items = list(self.top_level(tu.cursor))
-        for cursor in items:
-            self.collect(cursor)
-        for cursor in items:
-            self.item(cursor)
+        try:
+            for cursor in items:
+                self.collect(cursor)
+            for cursor in items:
+                self.item(cursor)
+        except TooDeep as deep:
+            self.errors = []
+            message = (f"code nested more than {limits.MAX_CLANG_DEPTH} levels deep once its macros are "
+                       "expanded (porter's limit); porter does not translate this file")
+            return Module(self.source.name, "clang", diagnostics=(diagnostics.make("P0032", message, deep.span),))
         self.find_instantiations(tu)
         return instantiate_module(self.b.finish(self.source.name))
 
@@ -286,7 +295,7 @@ class ClangIR(ClangBodyBuilder):
     # ------------------------------------------------------------------ host code
 
     def find_launches(self, cursor) -> None:
-        for node in cursor.walk_preorder():
+        for node in self.preorder(cursor):
             if node.kind.name != "CALL_EXPR":
                 continue
             children = list(node.get_children())
@@ -304,6 +313,16 @@ class ClangIR(ClangBodyBuilder):
             self.b.launches.append(Launch(name, args, parts, self.span(node)))
             if args:
                 self.b.instantiations.append(Instantiation(name, args, self.span(node)))
+
+    def preorder(self, cursor):
+        """``cursor`` and its descendants, depth first (an explicit stack: no recursion)."""
+        stack = [(cursor, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > limits.MAX_CLANG_DEPTH:
+                raise TooDeep(self.span(node))
+            yield node
+            stack.extend((child, depth + 1) for child in reversed(list(node.get_children())))
 
     def launch_config(self, call, name: str) -> tuple[str, ...]:
         """The ``<<<...>>>`` arguments as written; a launch inside a macro argument
@@ -463,7 +482,7 @@ def build_with_errors(source: SourceFile) -> tuple[Module, list[tuple[int, str]]
     if not available():
         raise ClangUnavailable("libclang is not installed")
     frontend = ClangIR(source)
-    module = frontend.build()
+    module = limits.run_deep(frontend.build)  # libclang parses on this thread: a deep stack
     return module, frontend.errors
 
 

@@ -27,6 +27,8 @@ def build_ir(source: str | os.PathLike | SourceFile, frontend: str = "auto") -> 
         raise ValueError(f"unknown frontend {frontend!r}; porter has: {', '.join(FRONTENDS)}")
     loaded = source if isinstance(source, SourceFile) else load_source(source)
     deep = limits.nesting_error(loaded)  # before libclang, whose parser segfaults on deep input
+    if deep is None and frontend != "treesitter":
+        deep = limits.expansion_error(loaded)  # tree-sitter does not expand macros; libclang does
     if deep is not None:
         return Module(loaded.name, frontend, diagnostics=(deep,))
     try:

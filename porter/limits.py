@@ -13,6 +13,22 @@ input (thousands of nested ``if``s, a sum of thousands of terms) from crashing t
   (each syntax level costs a walk a few Python frames). A ``RecursionError`` that still happens is
   turned into P0032 by the caller, never shown as a crash.
 
+Macros are where tree-sitter cannot see: it does not expand them, so code it reads as shallow can
+expand to a sum of 32,768 terms (fifteen ``#define An A(n-1)+A(n-1)``). Three more limits cover
+that path:
+
+* :func:`expansion_error` bounds what the file's macro uses can expand to
+  (:mod:`porter.frontends.macro_size`, an upper bound) by :data:`MAX_MACRO_TOKENS` before libclang
+  parses: P0033 above it. Expanded code can nest as deep as it is long.
+* libclang parses on the calling thread (see :func:`porter.frontends.clang_api.parse_here`), which
+  is :func:`run_deep`'s, not on a thread of its own with an 8 MB stack. Measured with libclang 18:
+  a macro-made sum of 262,144 terms and a chain of 80,000 unary operators parse there; a chain of
+  100,000 unary operators crashes libclang on any stack, so :data:`MAX_MACRO_TOKENS` stays at half
+  of that.
+* The walk of clang's tree counts its depth and stops with P0032 (at the place) past
+  :data:`MAX_CLANG_DEPTH`, well inside the recursion limit, so that it never runs out of recursion
+  inside one of libclang's callbacks (where an exception would be swallowed).
+
 Depth counts tree-sitter nodes from the file's root: a chained ``a + b + ...`` adds one level per
 term, a braced ``if`` two levels (the statement and its block).
 """
@@ -29,6 +45,13 @@ from porter.source import SourceFile
 
 #: Deepest syntax nesting porter accepts (tree-sitter levels from the file's root).
 MAX_SYNTAX_DEPTH = 1200
+
+#: Most tokens the macro uses of a file may expand to (:mod:`porter.frontends.macro_size`'s bound).
+MAX_MACRO_TOKENS = 50_000
+
+#: Deepest statement/expression nesting the walk of clang's tree follows (implicit nodes, such as
+#: conversions, make clang's tree up to about twice as deep as tree-sitter's).
+MAX_CLANG_DEPTH = 2 * MAX_SYNTAX_DEPTH
 
 #: The recursion limit while a translation runs (Python's default is 1,000).
 DEEP_RECURSION_LIMIT = 30_000
@@ -57,6 +80,21 @@ def nesting_error(source: SourceFile, limit: int = MAX_SYNTAX_DEPTH) -> Diagnost
             if not cursor.goto_parent():
                 return None
             depth -= 1
+
+
+def expansion_error(source: SourceFile, limit: int = MAX_MACRO_TOKENS) -> Diagnostic | None:
+    """P0033 at the costliest macro use when the file's macro uses can expand to more than
+    ``limit`` tokens, or None."""
+    from porter.frontends.macro_size import estimate
+
+    found = estimate(source.text)
+    if found.tokens <= limit:
+        return None
+    start = len(source.text[:found.offset].encode("utf-8"))
+    span = source.span(start, start + len(found.name.encode("utf-8")))
+    return make("P0033", f"the macro uses in {source.name} can expand to about {found.tokens:,} tokens "
+                f"(porter's limit is {limit:,}; `{found.name}` here is the largest); porter does not "
+                "translate this file", span)
 
 
 def too_deep(source: SourceFile) -> Diagnostic:

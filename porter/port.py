@@ -23,6 +23,10 @@ Never losing work:
   as long as the port), then checks that its parent is still the process that forked it (the
   parent may have died before the request). On every platform a worker also checks its parent
   before each file and exits if it has changed.
+* A crashed worker costs only its file: when a worker dies (a segfault in a native library, the
+  OOM killer), the pool is replaced, and the files of the batches that were in flight are ported
+  again, each in a process of its own; a file that kills that process too is FAILED with P0014
+  (naming the signal), the others are ported as usual. Batches that finished are not redone.
 * A full disk stops the run: the file being written fails with P0042, no further file is started,
   the files written so far stay in the manifest, and :attr:`PortRun.stopped` says why.
 * Output collisions are resolved while planning, before any work: a backend that writes ``.py``
@@ -45,7 +49,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -674,36 +678,123 @@ def _run_in_process(plan: PortPlan, jobs: int, collect: _Collector) -> None:
 
 
 def _run_in_pool(plan: PortPlan, jobs: int, collect: _Collector) -> None:
+    """Port the plan in a pool of ``jobs`` forked workers. A worker that dies (a crash in a native
+    library, the OOM killer) costs only the file that killed it: the pool is replaced, the files of
+    the batches that were in flight are ported again each in a process of its own, and a file that
+    kills that process too is FAILED (P0014, with the signal); every other file is ported."""
     # Largest files first, in small batches: the load balances, the progress stays live, and
     # Ctrl-C (or a full disk) waits only for the batches in flight.
     tasks = sorted(plan.tasks, key=lambda t: (-t.size, t.path))
     size = max(1, min(8, math.ceil(len(tasks) / (jobs * 16))))
-    batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    batches = deque(tasks[i:i + size] for i in range(0, len(tasks), size))
     _warm_up(plan.settings.target, plan.settings.options)  # forked workers inherit the loaded tables
+    start: Callable[[], None] | None = lambda: collect.start(len(plan.tasks))
+    while batches:
+        suspects = _run_batches(plan.settings, jobs, batches, collect, start)
+        start = None
+        if suspects is None or (suspects and not _port_alone(plan.settings, suspects, jobs, collect)):
+            return  # stopped (a full disk)
+
+
+def _run_batches(settings: PortSettings, jobs: int, batches: deque[list[FileTask]], collect: _Collector,
+                 start: Callable[[], None] | None) -> list[FileTask] | None:
+    """Run ``batches`` (taking them from the left) in one pool, with at most ``jobs`` in flight, so
+    that a dead worker breaks only the batches then running. Returns the tasks of those batches
+    (empty when no worker died), or None once ``collect`` says stop."""
     with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_worker_init,
                              initargs=(os.getpid(),)) as pool:
+        pending: dict[Future, list[FileTask]] = {}
+
+        def submit() -> None:
+            while batches and len(pending) < jobs:
+                batch = batches.popleft()
+                pending[pool.submit(port_batch, settings, batch)] = batch
+
         # With fork, the first submit starts every worker (from this thread, which outlives them:
         # their PR_SET_PDEATHSIG fires when it dies): before the progress bar starts its thread.
-        pending: dict[Future, list[FileTask]] = {pool.submit(port_batch, plan.settings, b): b for b in batches}
-        collect.start(len(plan.tasks))
+        submit()
+        if start is not None:
+            start()
+        suspects: list[FileTask] = []
+        go_on = True
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    batch = pending.pop(future, None)
-                    if batch is not None and not collect(_batch_records(future, batch)):
-                        # Stop: start no more batches; those already running finish and are kept.
-                        for waiting in list(pending):
-                            if waiting.cancel():
-                                del pending[waiting]
+                    batch = pending.pop(future)
+                    if _worker_died(future):
+                        suspects.extend(batch)  # the pool is broken: every batch in flight ends so
+                    else:
+                        go_on = collect(_batch_records(future, batch)) and go_on
+                if go_on and not suspects:
+                    submit()  # stopped: start no more batches; those already running finish and are kept
         except BaseException:
             # Interrupted: let the batches in flight finish, and keep their records (their files
             # are written), so that the manifest lets the next run skip them.
             pool.shutdown(wait=True, cancel_futures=True)
             for future, batch in pending.items():
-                if future.done() and not future.cancelled():
+                if future.done() and not future.cancelled() and not _worker_died(future):
                     collect(_batch_records(future, batch))
             raise
+    return suspects if go_on else None
+
+
+def _worker_died(future: Future) -> bool:
+    return not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
+
+
+def _port_alone(settings: PortSettings, tasks: list[FileTask], jobs: int, collect: _Collector) -> bool:
+    """Port each of ``tasks`` in a process of its own (``jobs`` at a time), so that a process that
+    dies names its file; False once ``collect`` says stop."""
+    import multiprocessing
+    from multiprocessing.connection import wait as wait_for
+
+    context = _pool_context() or multiprocessing.get_context()
+    queue = deque(tasks)
+    running: dict[Any, tuple[Any, FileTask]] = {}
+    go_on = True
+    try:
+        while running or (queue and go_on):
+            while queue and go_on and len(running) < jobs:
+                task = queue.popleft()
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_alone, args=(send, os.getpid(), settings, task), daemon=True)
+                process.start()
+                send.close()
+                running[receive] = (process, task)
+            for connection in wait_for(list(running)):
+                go_on = collect([_alone_record(settings, connection, *running.pop(connection))]) and go_on
+    except BaseException:
+        for connection, (process, task) in running.items():  # interrupted: keep what finishes
+            collect([_alone_record(settings, connection, process, task)])
+        raise
+    return go_on
+
+
+def _alone(connection, parent: int, settings: PortSettings, task: FileTask) -> None:
+    """A process of its own for one file: its record goes back through ``connection``."""
+    _worker_init(parent)
+    connection.send(port_file(settings, task))
+    connection.close()
+
+
+def _alone_record(settings: PortSettings, connection, process, task: FileTask) -> FileRecord:
+    """The record ``process`` sent, or FAILED (P0014) when it died before sending one."""
+    try:
+        record = connection.recv()
+    except (EOFError, OSError):
+        record = None
+    connection.close()
+    process.join()
+    if record is not None:
+        return record
+    code = process.exitcode
+    how = (f"signal {-code}, {signal.Signals(-code).name}" if code is not None and code < 0
+           and -code in signal.valid_signals() else f"exit status {code}")
+    _remove_stale_output(settings, task)
+    return _failed(task.path, task.kind, "P0014",
+                   f"porter's worker crashed on this file ({how}), twice: in its batch and alone; "
+                   "the other files were ported")
 
 
 def _batch_records(future: Future, batch: list[FileTask]) -> list[FileRecord]:

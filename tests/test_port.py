@@ -467,3 +467,41 @@ def test_workers_ask_to_die_with_their_parent():
     calls = []
     assert engine.die_with_parent(os.getppid(), prctl=lambda *args: calls.append(args) or 0)
     assert calls == [(engine.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers inherit the patch on Linux")
+def test_a_worker_that_crashes_costs_only_its_file(tmp_path: Path, capsys, monkeypatch):
+    """A file that kills the worker porting it (a segfault in a native library) is FAILED alone:
+    every other file of the batch ports, byte-identical to a clean run, and the exit code is 1."""
+    from tests.cli.trees import KERNEL, run_porter
+
+    tree = tmp_path / "src"
+    tree.mkdir()
+    for index in range(20):
+        (tree / f"k{index:02d}.cu").write_text(KERNEL.replace("reduce", f"reduce{index}") + "//" * index)
+    clean = port_tree(tree, tmp_path / "clean", "hip", jobs=1)
+    assert clean.ok
+    real = engine._port_file
+
+    def crash_on_k07(settings, task):
+        if task.path == "k07.cu":
+            import faulthandler
+
+            faulthandler.disable()  # pytest's handler would print the worker's stack
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(settings, task)
+
+    monkeypatch.setattr(engine, "_port_file", crash_on_k07)  # inherited by the forked workers
+    out = tmp_path / "out"
+    outcome = run_porter(["port", tree, "--to", "hip", "--out", out, "-j", "2"], capsys, monkeypatch)
+    assert outcome.code == 1, outcome.err
+    records = {r["path"]: r for r in json.loads((out / "report.json").read_text())["files"]}
+    assert len(records) == 20
+    culprit = records.pop("k07.cu")
+    assert culprit["status"] == FAILED and culprit["diagnostics"][0]["id"] == "P0014"
+    assert "signal 11" in culprit["diagnostics"][0]["message"]
+    assert {r["status"] for r in records.values()} == {TRANSLATED}
+    for name in records:
+        assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
+    assert not (out / "k07.cu").exists()
+    assert set(json.loads((out / MANIFEST_NAME).read_text())["files"]) == set(records)

@@ -8,6 +8,7 @@ instead of killing pytest. The limits are in :mod:`porter.limits`.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -96,3 +97,64 @@ def test_run_deep_gives_a_deep_stack_and_passes_exceptions():
     with pytest.raises(KeyError, match="inner"):
         limits.run_deep(lambda: {}["inner"])
     assert sys.getrecursionlimit() == limit
+
+
+def doubling_macros(levels: int, leaf: str = "a[i]", joiner: str = "+") -> str:
+    """``#define A1 A0+A0`` ... : ``A{levels}`` expands to 2**levels copies of ``leaf``."""
+    defines = [f"#define A0 {leaf}"] + [f"#define A{k} A{k - 1}{joiner}A{k - 1}" for k in range(1, levels + 1)]
+    return "\n".join(defines) + "\n"
+
+
+MACRO_CASES = {
+    # 32,768 terms from fifteen lines: refused before libclang (P0033) at the use of A15
+    "doubling_15": doubling_macros(15) + kernel("out[i] = A15;\n"),
+    # 20,000 unary minuses from one macro: libclang parses it; porter's walk of clang's tree stops
+    # at its depth limit (P0032) at the use of U, before Python's recursion limit
+    "unary_20000": "#define U " + "- " * 20000 + "a[i]\n" + kernel("out[i] = U;\n"),
+    # 262,144 call arguments: shallow but huge, refused before libclang (P0033)
+    "arguments_18": doubling_macros(18, "a[i]", ",") + kernel("out[i] = fmaxf(A18);\n"),
+}
+
+
+@pytest.mark.parametrize("target", BACKENDS)
+def test_macro_blow_up_ports_or_reports_an_error(target):
+    child = subprocess.run([sys.executable, "-c", CHILD, target], input=json.dumps(MACRO_CASES),
+                           capture_output=True, text=True, timeout=300)
+    lines = [json.loads(line) for line in child.stdout.splitlines()]
+    last = lines[-1]["case"] if lines else None
+    assert child.returncode == 0, f"{target} died on {last} (exit {child.returncode}): {child.stderr[-2000:]}"
+    errors = {line["case"]: line["errors"] for line in lines if "errors" in line}
+    assert set(errors) == set(MACRO_CASES)
+    if target != "hip":  # the tile backends expand the macros (libclang): refused where they are used
+        use_line = {name: text.splitlines().index(next(line for line in text.splitlines() if "out[i] =" in line)) + 1
+                    for name, text in MACRO_CASES.items()}
+        expected = {"doubling_15": "P0033", "unary_20000": "P0032", "arguments_18": "P0033"}
+        for name, diag_id in expected.items():
+            assert errors[name] == [[diag_id, use_line[name]]], (name, errors[name])
+
+
+def test_macro_expansion_estimate_bounds_what_the_preprocessor_makes():
+    from porter.frontends.macro_size import estimate
+
+    assert estimate(kernel("out[i] = a[i];\n")).tokens == 0  # no macros
+    assert estimate(doubling_macros(10) + "x = A10;").tokens >= 2 ** 10 * 5 - 1  # a [ i ] and +
+    nested = estimate("#define D(x) x+x\ny = D(D(D(a)));")  # a+a+a+a+a+a+a+a: 15 tokens
+    assert nested.tokens >= 15 and nested.name == "D"
+    assert estimate("#define N 256\n#define IDX(i,j) ((i)*N+(j))\nint y = IDX(a,b);").tokens < 30
+    assert estimate("#define R R+R\nint y = R;").tokens < 10  # a macro is not expanded inside itself
+    assert estimate("/* #define X Y+Y */ #define Y 1\nint y = Y;").tokens == 1  # only Y's expansion
+    plain = estimate("#define Y 1\n" + "int y = 2;\n" * 50_000 + "int z = Y;")  # a long file's own text
+    assert (plain.tokens, plain.name) == (1, "Y")
+
+
+def test_libclang_parses_here_only_while_porter_parses(monkeypatch):
+    from porter.frontends import clang_api
+
+    monkeypatch.delenv("LIBCLANG_NOTHREADS", raising=False)
+    with clang_api.parse_here():
+        assert os.environ["LIBCLANG_NOTHREADS"] == "1"
+    assert "LIBCLANG_NOTHREADS" not in os.environ
+    monkeypatch.setenv("LIBCLANG_NOTHREADS", "yes")  # the user's own setting stays
+    with clang_api.parse_here():
+        pass
+    assert os.environ["LIBCLANG_NOTHREADS"] == "yes"
