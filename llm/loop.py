@@ -4,10 +4,17 @@ The best candidate that passes every check wins only if it beats the determinist
 ``min_speedup`` on a measured time; without a GPU nothing is timed, so nothing can win on speed
 and the deterministic port stands (the report says so). Every candidate, accepted or not, is
 kept in the report with its provenance.
+
+One bad answer never ends a run: an answer that does not parse is rejected by ``parse``; any
+exception while judging a candidate rejects it by ``internal`` (``Type: message``); a failed
+request rejects that sample by ``provider``; a stored answer that can no longer be read is
+skipped with a note. Only a missing or refused API key stops the run (every other request would
+fail the same way), as does a replay miss (the store lacks what was asked).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +22,9 @@ from porter.llm.executor import Executor
 from porter.llm.harness import CandidateReport, Harness, Peaks, Timer
 from porter.llm.prices import Usage, load_prices
 from porter.llm.prompts import Feedback, ParseError, PromptInput, build_messages, parse_response, prompt_hash
-from porter.llm.providers import Provider
-from porter.llm.store import ResponseStore
+from porter.llm.providers import Completion, Provider, ProviderError
+from porter.llm.store import ReplayMissError, ResponseStore, StoredEntryError
+from porter.llm.text import describe_error, escape_surrogates, safe_json, safe_text
 
 from porter.golden.model import KernelSpec
 
@@ -48,12 +56,20 @@ class OptimizeResult:
         return "the deterministic port stands: every candidate was rejected"
 
     def to_json(self) -> dict:
-        return {"kernel": self.kernel, "target": self.target, "model": self.model, "verdict": self.verdict,
-                "winner": self.winner.name if self.winner else None,
-                "reference": {"name": self.reference.name, "seconds": self.reference.seconds,
-                              "code_sha256": self.reference.code_sha256},
-                "prompts_sha256": self.prompts, "usage": self.usage.to_json(), "notes": self.notes,
-                "candidates": [c.to_json() for c in self.candidates]}
+        """JSON-ready, whatever the candidates held: every string valid Unicode and at most
+        :data:`porter.llm.text.REPORT_FIELD` characters long."""
+        return safe_json({"kernel": self.kernel, "target": self.target, "model": self.model, "verdict": self.verdict,
+                          "winner": self.winner.name if self.winner else None,
+                          "reference": {"name": self.reference.name, "seconds": self.reference.seconds,
+                                        "code_sha256": _clean(self.reference).code_sha256},
+                          "prompts_sha256": self.prompts, "usage": self.usage.to_json(), "notes": self.notes,
+                          "candidates": [_clean(c).to_json() for c in self.candidates]})
+
+
+def _clean(report: CandidateReport) -> CandidateReport:
+    """The report, its code with lone surrogates escaped (so that it hashes)."""
+    code = escape_surrogates(report.code) if isinstance(report.code, str) else safe_text(report.code)
+    return report if code is report.code else dataclasses.replace(report, code=code)
 
 
 def run_loop(harness: Harness, provider: Provider, store: ResponseStore, prompt: PromptInput, *, rounds: int,
@@ -65,28 +81,61 @@ def run_loop(harness: Harness, provider: Provider, store: ResponseStore, prompt:
     model = f"{provider.kind}/{provider.model}"
     result = OptimizeResult(harness.target, harness.spec.name, model, harness.reference_source, None, reference, [],
                             usage, notes=list(harness.notes))
+    skipped = 0
     for round_ in range(rounds):
         messages = build_messages(prompt)
         digest = prompt_hash(messages)
         result.prompts.append(digest)
         for sample in range(candidates):
-            completion, key, replayed = store.complete(provider, messages, max_tokens=max_tokens,
-                                                       temperature=temperature, sample=sample)
-            usage.add(model, completion.input_tokens, completion.output_tokens, replayed)
             name = f"round{round_ + 1}-candidate{sample + 1}"
-            origin = {"model": model, "served_by": completion.model, "prompt_sha256": digest, "round": round_ + 1,
-                      "sample": sample, "store_key": key, "replayed": replayed,
-                      "input_tokens": completion.input_tokens, "output_tokens": completion.output_tokens}
+            origin = {"model": model, "prompt_sha256": digest, "round": round_ + 1, "sample": sample}
             try:
-                code, rationale = parse_response(completion.text, harness.target)
-            except ParseError as error:
-                report = CandidateReport(name, completion.text, origin=origin).reject("parse", str(error))
-            else:
-                origin["rationale"] = rationale
-                report = harness.evaluate(code, name, origin)
+                completion, key, replayed = store.complete(provider, messages, max_tokens=max_tokens,
+                                                           temperature=temperature, sample=sample)
+            except StoredEntryError as error:
+                result.notes.append(f"{name} skipped: {error}")
+                skipped += 1
+                continue
+            except ReplayMissError as error:
+                if not skipped:
+                    raise
+                result.notes.append(f"replay stopped at {name}: {skipped} stored answer(s) were skipped, so this "
+                                    f"prompt differs from the recorded one ({error})")
+                return _finish(result, min_speedup)
+            except ProviderError as error:
+                if error.auth:
+                    raise ProviderError(f"stopped at {name}: {error} (every other request would fail the same way)",
+                                        error.status, auth=True) from None
+                report = CandidateReport(name, "", origin=origin).reject("provider", safe_text(error))
+                result.candidates.append(report)
+                continue  # no answer: nothing for the next prompt to learn from
+            usage.add(model, completion.input_tokens, completion.output_tokens, replayed)
+            origin.update({"served_by": completion.model, "store_key": key, "replayed": replayed,
+                           "input_tokens": completion.input_tokens, "output_tokens": completion.output_tokens})
+            report = judge(harness, completion, name, origin)
             result.candidates.append(report)
-            prompt.feedback.append(Feedback(name, report.accepted, report.rejected_by, report.reason,
+            prompt.feedback.append(Feedback(name, report.accepted, report.rejected_by, safe_text(report.reason),
                                             report.worst_error, report.seconds, report.speedup))
+    return _finish(result, min_speedup)
+
+
+def judge(harness: Harness, completion: Completion, name: str, origin: dict) -> CandidateReport:
+    """One answer's verdict; never raises: a failure of porter's own pipeline rejects the candidate by
+    ``internal``."""
+    try:
+        code, rationale = parse_response(completion.text, harness.target)
+    except ParseError as error:
+        text = completion.text
+        kept = escape_surrogates(text) if isinstance(text, str) else safe_text(text)  # kept whole, hashable
+        return CandidateReport(name, kept, origin=origin).reject("parse", safe_text(error))
+    origin["rationale"] = rationale
+    try:
+        return harness.evaluate(code, name, origin)
+    except Exception as error:  # noqa: BLE001 -- porter's own failure rejects this candidate, the run goes on
+        return CandidateReport(name, code, origin=origin).reject("internal", describe_error(error))
+
+
+def _finish(result: OptimizeResult, min_speedup: float) -> OptimizeResult:
     timed = [c for c in result.candidates if c.accepted and c.speedup is not None and c.speedup >= min_speedup]
     if timed:
         result.winner = max(timed, key=lambda c: c.speedup or 0.0)
@@ -107,16 +156,12 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
     Candidates run in porter's sandbox (:mod:`porter.llm.sandbox`); where it cannot be made this
     raises :class:`porter.llm.sandbox.SandboxUnavailable` before any model is asked, unless
     ``unconfined=True`` says model-written code may run as the calling user."""
-    from porter.llm.executor import TritonExecutor
+    from porter.llm.executors import executor_for
     from porter.llm.providers import make_provider
 
     from porter.golden.spec import load_spec
 
     source = Path(source)
-    if executor is None and target == "triton":
-        from porter.llm.sandbox import require
-
-        require(unconfined)  # refuse before any model is paid for
     if not isinstance(spec, KernelSpec):
         spec = load_spec(Path(spec) if spec else source.with_suffix(".toml"))
     if port is None:
@@ -126,11 +171,8 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
             raise ValueError("give model='provider/name' (or a provider)")
         provider = make_provider(model, base_url=base_url, api_key_env=api_key_env)
     owned = executor is None
-    if executor is None:
-        if target != "triton":
-            raise ValueError(f"no executor for {target} candidates yet: only triton candidates can be run and "
-                             "checked (the deterministic port stands)")
-        executor = TritonExecutor(unconfined=unconfined)
+    if executor is None:  # raises before any model is asked when no sandbox can be made (unless unconfined)
+        executor = executor_for(target, unconfined=unconfined, spec=spec)
     try:
         harness = Harness(spec, executor, port, peaks=peaks, timer=timer)
         case = harness.prompt_case

@@ -26,13 +26,20 @@ DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 KINDS = ("openai", "anthropic", "openai-compatible")
 
 
-class ProviderError(Exception):
-    """A request failed for good (after retries, or not retryable). The message never holds a key."""
+#: HTTP statuses that say the credentials are missing or refused: every other request would fail too.
+AUTH_STATUSES = frozenset({401, 403})
 
-    def __init__(self, message: str, status: int | None = None, retryable: bool = False):
+
+class ProviderError(Exception):
+    """A request failed for good (after retries, or not retryable). The message never holds a key.
+
+    ``auth``: the key is missing or refused, so every other request would fail the same way."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False, auth: bool = False):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.auth = auth or status in AUTH_STATUSES
 
 
 class Secret:
@@ -119,7 +126,7 @@ class _HttpProvider:
         value = os.environ.get(self.api_key_env, "")
         if not value and self.kind != "openai-compatible":
             raise ProviderError(f"environment variable {self.api_key_env} is not set (it should hold the API key "
-                                f"for {self.kind})")
+                                f"for {self.kind})", auth=True)
         return Secret(value)
 
     def headers(self, key: Secret) -> dict[str, str]:
@@ -133,7 +140,7 @@ class _HttpProvider:
         data = self.post(body)
         try:
             return self.parse(data)
-        except (KeyError, IndexError, TypeError) as error:
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
             raise ProviderError(f"{self.kind}: unexpected response shape ({type(error).__name__}: {error})") from None
 
     def post(self, body: dict) -> dict:
@@ -155,7 +162,7 @@ class _HttpProvider:
                     if response.status_code < 300:
                         try:
                             return json.loads(key.scrub(response.text))
-                        except ValueError:
+                        except (ValueError, RecursionError):
                             raise ProviderError(f"{self.kind}: response is not JSON") from None
                     last = f"HTTP {response.status_code}: {key.scrub(_error_message(response))}"
                     if response.status_code not in RETRY_STATUSES:
