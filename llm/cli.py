@@ -33,6 +33,11 @@ def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, 
              prices: Path | None, report: Path | None, output: Path | None, unconfined: bool) -> None:
     """Ask a model for faster versions of FILE's port; keep one only if it passes every check.
 
+    Where porter refuses to port FILE to the target (a P04xx/P06xx/P07xx diagnostic), the model is
+    asked to write the kernel instead (fill mode): a candidate is kept only if it passes every check
+    against FILE's recorded goldens, and the kept module is marked as model-written. Without a golden
+    spec and fresh goldens nothing is asked.
+
     \b
     Examples:
       porter optimize golden/kernels/saxpy.cu --to triton --model anthropic/claude-sonnet-4-0 --store runs/
@@ -48,16 +53,26 @@ def optimize(file: Path, target: str, model: str, rounds: int, candidates: int, 
     from porter.llm.sandbox import SandboxUnavailable
     from porter.llm.store import ReplayMissError
 
+    from porter.llm import fill as filling
+
     from porter.atomic import write_text_atomic
 
+    common = dict(model=model, spec=spec, rounds=rounds, candidates=candidates, store=store, mode=mode,
+                  base_url=base_url, api_key_env=api_key_env, prices=prices, unconfined=unconfined)
     try:
-        result = run(file, target, model=model, spec=spec, port=port_file.read_text() if port_file else None,
-                     rounds=rounds, candidates=candidates, store=store, mode=mode, base_url=base_url,
-                     api_key_env=api_key_env, prices=prices, unconfined=unconfined)
+        refused = None if port_file else filling.refusal(file, target)
+        if refused is not None:
+            click.echo(f"porter refuses to port {file.name} to {target} ({', '.join(refused.codes)}): asking "
+                       f"{model} to write it (fill mode)", err=True)
+            result = filling.fill(file, target, **common)
+        else:
+            result = run(file, target, port=port_file.read_text() if port_file else None, **common)
     except (ProviderError, ReplayMissError, ValueError, SandboxUnavailable) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(reporting.render(result), nl=False)
+    click.echo(filling.render(result) if refused is not None else reporting.render(result), nl=False)
     if report:
         write_text_atomic(report, reporting.to_json(result))
-    if output:
+    if output and result.code is not None:
         write_text_atomic(output, result.code)
+    if result.code is None:
+        raise click.ClickException("nothing model-written was kept: every candidate was rejected")

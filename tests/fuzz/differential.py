@@ -1,5 +1,5 @@
 """The differential step: a mutant's Triton port, run on the CPU interpreter, against the CUDA
-mutant itself run by the reference executor (``tests.fuzz.reference.run_reference``).
+mutant itself run by the reference executor (:func:`porter.reference.run_reference`).
 
 :func:`compare_with_reference` returns None when the step cannot run (no reference executor, the
 reference cannot run the kernel, the mutant faults or never ends there, or triton is missing) and
@@ -34,10 +34,8 @@ class Verdict:
 
 
 def reference_executor():
-    """``(run_reference, ReferenceUnsupported)``, or None while there is no reference executor."""
-    if importlib.util.find_spec("tests.fuzz.reference") is None:
-        return None
-    from tests.fuzz.reference import ReferenceError, ReferenceRejected, run_reference
+    """``(run_reference, ReferenceError, ReferenceRejected)``."""
+    from porter.reference import ReferenceError, ReferenceRejected, run_reference
     return run_reference, ReferenceError, ReferenceRejected
 
 

@@ -6,7 +6,7 @@ process with a time bound (:mod:`tests.fuzz.harness`):
 * ``porter.translate`` raises nothing but :class:`porter.InputError` (no crash, no worker death);
 * it answers within ``PORTER_FUZZ_TIMEOUT`` seconds per mutant (no hang);
 * whatever a tile backend emits compiles and imports (with the real triton/jax imports);
-* differential (:mod:`tests.fuzz.differential`, when ``tests/fuzz/reference.py`` provides the
+* differential (:mod:`tests.fuzz.differential`, with :mod:`porter.reference` as the
   reference executor): a mutant whose Triton port has no error diagnostic computes, on the Triton
   CPU interpreter, what the CUDA mutant computes, for the spec's smallest case (at most
   ``PORTER_FUZZ_DIFFERENTIAL`` mutants, 15 by default).
@@ -78,7 +78,7 @@ def test_the_campaign_exercises_both_refusals_and_ports(campaign):
 
 def test_ports_without_errors_agree_with_the_cuda_mutant(campaign):
     if reference_executor() is None:
-        pytest.skip("no reference executor (tests/fuzz/reference.py) to compare ports with")
+        pytest.skip("no reference executor (porter.reference) to compare ports with")
     mismatches, rejected, compared = [], [], 0
     for mutant, outcomes in campaign:
         triton = next(o for o in outcomes if o.backend == "triton")

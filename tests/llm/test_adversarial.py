@@ -12,7 +12,7 @@ CHEATS = {
     "stale buffer": ("stale_buffer", "vector_add", "golden", "never written"),
     "input mutation": ("input_mutation", "vector_add", "inputs", "modified input a"),
     "cache (module level)": ("cache_module", "vector_add", "static", "[module-cache]"),
-    "cache (keyed on address)": ("cache_address", "vector_add", "golden", "seed 1001"),
+    "cache (keyed on address)": ("cache_address", "vector_add", "static", "[module-cache]"),
     "special-input shortcut": ("special_input", "softmax_rows", "golden", "heavy-tailed"),
     "shape overfit": ("shape_overfit", "saxpy", "golden", "held-out"),
     "fallback via try/except": ("try_fallback", "relu", "static", "[try-except]"),
@@ -54,8 +54,9 @@ def test_legitimate_rewrite_is_accepted(rewrite, harnesses):
     name, kernel = REWRITES[rewrite]
     report = harnesses(kernel).evaluate((HERE / "rewrites" / f"{name}.py").read_text(), name)
     assert report.accepted, f"{report.rejected_by}: {report.reason}"
-    assert [c.check for c in report.checks] == ["static", "compile", "run", "golden", "poison-rerun", "inputs",
-                                                "noop", "timing-floor"]
+    assert [c.check for c in report.checks] == ["static", "compile", "run", "host-compute", "integrity",
+                                                "bounds", "golden", "poison-rerun", "inputs", "noop",
+                                                "timing-floor"]
     assert report.speedup == 2.0  # the fake clock: 50 us against the port's 100 us, above the floor
 
 

@@ -51,7 +51,8 @@ def test_replayed_loop_with_a_clock_picks_the_winner(executor, tmp_path):
     assert winner["origin"]["model"] == f"openai/{MODEL}" and winner["origin"]["replayed"]
     assert winner["origin"]["prompt_sha256"] == data["prompts_sha256"][1]
     assert [c["check"] for c in winner["checks"] if c["passed"]] == [
-        "static", "compile", "run", "golden", "poison-rerun", "inputs", "noop", "timing-floor"]
+        "static", "compile", "run", "host-compute", "integrity", "bounds", "golden", "poison-rerun",
+        "inputs", "noop", "timing-floor"]
     assert winner["seconds"] == 5e-5 and data["reference"]["seconds"] == 1e-4
     rejected = {c["name"]: c["rejected_by"] for c in data["candidates"] if not c["accepted"]}
     assert rejected == {"round1-candidate1": "poison-rerun", "round1-candidate2": "parse",

@@ -1,9 +1,8 @@
-"""Run a CUDA kernel file's real semantics on the CPU: the reference of the differential fuzz test.
+"""Run a CUDA kernel file's real semantics on the CPU (see :mod:`porter.reference` for what for).
 
-CI machines have no GPU and no CUDA toolkit, but a fuzzed (mutated) kernel has no recorded golden,
-so its ports need something else to be compared with. This module compiles the kernel file as
-C++20 with ``g++`` against ``cuda_shim.h`` (beside this file: CUDA's built-ins, half types,
-atomics, warp shuffles and a fiber scheduler that runs the threads of each block) and runs it.
+This module compiles the kernel file as C++20 with ``g++`` against ``cuda_shim.h`` (package data
+beside this file: CUDA's built-ins, half types, atomics, warp shuffles and a fiber scheduler that
+runs the threads of each block) and runs it.
 
 What it reuses from porter, so that it runs a case exactly as a GPU recording does:
 
@@ -134,6 +133,9 @@ def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout
 def build(source_text: str, spec: KernelSpec) -> Path:
     """The compiled launcher of ``spec`` around ``source_text``, from the cache when it is there."""
     _check_syntax(source_text)
+    if shutil.which(GXX) is None:
+        raise ReferenceUnsupported(f"no C++ compiler {GXX!r} to build the CPU reference with "
+                                   "(install g++ or set PORTER_REFERENCE_CXX)")
     kernel = rewrite_extern_shared(source_text)
     launcher = launcher_source(spec)
     shim = SHIM.read_text()

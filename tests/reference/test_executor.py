@@ -1,8 +1,8 @@
-"""The CPU reference executor (tests/fuzz/reference.py) against the recorded GPU goldens.
+"""The CPU reference executor (porter.reference) against the recorded GPU goldens.
 
 Each original golden kernel, run by the reference on its smallest case with the recorded inputs,
 must give the recorded outputs within porter's check tolerances; a disagreement is a bug of the
-shim (tests/fuzz/cuda_shim.h). CI runs a fixed subset that covers every feature the shim provides
+shim (porter/reference/cuda_shim.h). CI runs a fixed subset that covers every feature the shim provides
 (one g++ build each, about 1-2 s); ``PORTER_REFERENCE_ALL=1`` runs all 47 kernels of
 golden/kernels. The other tests check the outcomes that are not outputs: a source g++ rejects, an
 endless loop, an access past a buffer, a barrier deadlock, constructs the shim cannot run.
@@ -16,7 +16,7 @@ import re
 import pytest
 
 from porter.check.compare import compare_outputs
-from tests.fuzz.reference import (
+from porter.reference import (
     ReferenceFault,
     ReferenceRejected,
     ReferenceTimeout,
