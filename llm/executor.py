@@ -14,6 +14,8 @@ built from an allow-list.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import os
@@ -48,6 +50,9 @@ class Trial:
     kind: str  # golden | seed | heavy-tailed | held-out | poison-b
     case: ResolvedCase
     inputs: dict[str, np.ndarray] = field(repr=False)
+    #: The order the CPU interpreter runs every launch's programs in: "forward", "reverse" or
+    #: "shuffle:<int seed>" (a GPU runs them in its own order).
+    order: str = "forward"
 
 
 @dataclass
@@ -58,6 +63,12 @@ class RunResult:
     outputs: list[dict[str, np.ndarray]] = field(default_factory=list, repr=False)
     seconds: float | None = None  # median device time of the first trial's launches, when timed
     wall: float = 0.0
+    #: "trial 'NAME': buffer B: N element(s) written past its end" (or before its start)
+    guard_violations: list[str] = field(default_factory=list)
+    #: torch ops the launcher ran on tensors itself, e.g. "aten::add.Tensor during launch of saxpy"
+    host_compute: list[str] = field(default_factory=list)
+    #: the worker's bound objects found rebound, or outputs changed between the checked and later runs
+    tampering: list[str] = field(default_factory=list)
 
 
 class Executor(Protocol):
@@ -93,7 +104,12 @@ def network_isolation() -> tuple[str, ...]:
     return (tool, "-rn") if ok else ()
 
 
-def write_job(folder: Path, module_source: str, trials: list[Trial], *, device: str, time_it: bool) -> None:
+def write_job(folder: Path, module_source: str, trials: list[Trial], *, device: str, time_it: bool,
+              key: bytes | None = None) -> None:
+    """The job folder a worker runs; with ``key``, a ``key`` file the worker reads and deletes before
+    the candidate runs, and signs its results with (see :func:`read_result`)."""
+    if key is not None:
+        (folder / "key").write_bytes(key)
     (folder / "candidate.py").write_text(module_source)
     job_trials, arrays = [], {}
     for index, trial in enumerate(trials):
@@ -105,13 +121,24 @@ def write_job(folder: Path, module_source: str, trials: list[Trial], *, device: 
             "scalars": dict(case.scalars),
             "launches": [{"kernel": l.kernel, "grid": l.grid, "block": l.block, "shared_bytes": l.shared_bytes,
                           "args": list(l.args)} for l in case.launches],
+            "order": _checked_order(trial.order),
         })
         arrays.update({f"{index}/{name}": value for name, value in trial.inputs.items()})
     (folder / "job.json").write_text(json.dumps({"trials": job_trials, "device": device, "time": time_it}))
     np.savez(folder / "inputs.npz", **arrays)
 
 
-def read_result(folder: Path, status: str, limit: float, started: float) -> RunResult:
+def _checked_order(order: str) -> str:
+    if order in ("forward", "reverse"):
+        return order
+    if order.startswith("shuffle:") and order[len("shuffle:"):].lstrip("-").isdigit():
+        return order
+    raise ValueError(f"unknown program order {order!r} (forward, reverse or shuffle:<int seed>)")
+
+
+def read_result(folder: Path, status: str, limit: float, started: float, *, key: bytes | None = None) -> RunResult:
+    """The run's results; with ``key``, only results the worker signed with it (anything else was
+    written by the candidate, which shares the worker's process)."""
     wall = time.perf_counter() - started
     if status == "timeout":
         return RunResult(False, "timeout", f"ran past the time limit of {limit:g} s", wall=wall)
@@ -124,8 +151,11 @@ def read_result(folder: Path, status: str, limit: float, started: float) -> RunR
         return RunResult(False, "crash", f"the job's result.json is unreadable ({error})", wall=wall)
     if data is None:
         return RunResult(False, "crash", f"the candidate's process died ({status}) before reporting", wall=wall)
-    outputs: list[dict[str, np.ndarray]] = []
     packed = _read_plain(folder / "result.npz", binary=True)
+    if key is not None and not _signed(data, packed, key):
+        why = "the job's results are not signed by the worker: written by the candidate"
+        return RunResult(False, "crash", why, wall=wall, tampering=[why])
+    outputs: list[dict[str, np.ndarray]] = []
     if packed is not None:
         with np.load(io.BytesIO(packed), allow_pickle=False) as arrays:
             for key in arrays.files:
@@ -133,7 +163,23 @@ def read_result(folder: Path, status: str, limit: float, started: float) -> RunR
                 while len(outputs) <= int(index):
                     outputs.append({})
                 outputs[int(index)][name] = arrays[key]
-    return RunResult(data["ok"], data["stage"], data["error"], outputs[: data["trials"]], data.get("seconds"), wall)
+    return RunResult(data["ok"], data["stage"], data["error"], outputs[: data["trials"]], data.get("seconds"), wall,
+                     guard_violations=_strings(data.get("guard_violations")),
+                     host_compute=_strings(data.get("host_compute")), tampering=_strings(data.get("tampering")))
+
+
+def _signed(data: dict, packed: bytes | None, key: bytes) -> bool:
+    """Whether result.json's ``mac`` is the worker's HMAC of the rest of it and of result.npz."""
+    claimed = data.pop("mac", None)
+    if not isinstance(claimed, str):
+        return False
+    mac = hmac.new(key, json.dumps(data, sort_keys=True).encode(), hashlib.sha256)
+    mac.update(packed or b"")
+    return hmac.compare_digest(mac.hexdigest(), claimed)
+
+
+def _strings(value) -> list[str]:
+    return [str(v)[:1000] for v in value] if isinstance(value, list) else []
 
 
 def _read_plain(path: Path, *, binary: bool = False):
@@ -197,14 +243,15 @@ class TritonExecutor:
             folder = self.workdir / f"run{self._count:04d}"
             folder.mkdir(mode=0o700)
             try:
+                key = os.urandom(32)
                 write_job(folder, module_source, trials, device="cpu" if self.interpret else "cuda",
-                          time_it=time_it and self.can_time)
+                          time_it=time_it and self.can_time, key=key)
                 started = time.perf_counter()
                 if self.confined:
                     status = self._sandboxed(folder)
                 else:
                     status = self._serve(folder) if self.reuse else self._spawn(folder)
-                return read_result(folder, status, self.timeout, started)
+                return read_result(folder, status, self.timeout, started, key=key)
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
 

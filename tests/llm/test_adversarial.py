@@ -17,7 +17,7 @@ CHEATS = {
     "shape overfit": ("shape_overfit", "saxpy", "golden", "held-out"),
     "fallback via try/except": ("try_fallback", "relu", "static", "[try-except]"),
     "library call": ("library_call", "softmax_rows", "static", "[library-call] `torch.softmax()`"),
-    "library call (hidden)": ("library_call_hidden", "relu", "noop", "unchanged with every kernel body"),
+    "library call (hidden)": ("library_call_hidden", "relu", "host-compute", "during launch of"),
     "other thread": ("other_thread", "vector_add", "static", "[thread-or-stream]"),
     "other stream": ("other_stream", "vector_add", "static", "[thread-or-stream] `torch.cuda.stream()`"),
     "timer patch": ("timer_patch", "saxpy", "static", "[timer-patch] assigns `time.perf_counter`"),

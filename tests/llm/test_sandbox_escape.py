@@ -250,7 +250,7 @@ def test_porters_own_port_passes_in_the_sandbox(confined):
     code = porter.translate(corpus_dir() / "saxpy.cu", "triton").code
     harness = Harness(load_spec(corpus_dir() / "saxpy.toml"), confined, code)
     assert harness.prepare().accepted
-    assert not [n for n in harness.notes if "golden" in n], harness.notes  # compared with recorded goldens
+    assert not [n for n in harness.notes if "not used" in n or "no fresh recorded goldens" in n], harness.notes
     assert not any(confined.workdir.glob("run0*"))  # every job folder is gone after its run
 
 
