@@ -17,6 +17,7 @@ date, and the checks it passed. :meth:`FillResult.to_json` records the same.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,15 @@ def refusal(source: str | Path, target: str, **options) -> Refusal | None:
                           f"({', '.join(other) or 'no error diagnostic'}): fix the source first")
     text = source.read_text()
     return Refusal(source.stem, target, tuple(dict.fromkeys(d.id for d in errors)),
-                   tuple(d.render(text) for d in errors))
+                   tuple(_by_name(d, source.name).render(text) for d in errors))
+
+
+def _by_name(diagnostic, name: str):
+    """The diagnostic with its file given by name alone: the prompt does not say where the file lies
+    on this machine, and a stored answer replays wherever the file is."""
+    if diagnostic.span is None:
+        return diagnostic
+    return dataclasses.replace(diagnostic, span=dataclasses.replace(diagnostic.span, file=name))
 
 
 @dataclass

@@ -86,7 +86,8 @@ COPIED = "copied"           # not a source, copied byte-identical
 UP_TO_DATE = "up-to-date"   # the manifest shows the output is current; nothing done
 SKIPPED = "skipped"         # a link or special file porter does not follow or copy
 FAILED = "failed"           # could not be ported; the reason says why
-STATUSES = (TRANSLATED, UNCHANGED, COPIED, UP_TO_DATE, SKIPPED, FAILED)
+FILLED = "filled"           # refused kernels written by a model, kept after every check (see fill_refused)
+STATUSES = (TRANSLATED, FILLED, UNCHANGED, COPIED, UP_TO_DATE, SKIPPED, FAILED)
 _WRITTEN = frozenset({TRANSLATED, UNCHANGED, COPIED})
 
 
@@ -107,11 +108,15 @@ class FileRecord:
     sha256: str | None = None        # of the source, for the manifest
     output_stat: tuple[int, int] | None = None  # (size, mtime_ns) of the output written
     output: str | None = None        # the output's path relative to OUT, where it is not ``path``
+    fill: dict[str, Any] | None = None  # what a model's fill of refused kernels came to (fill_refused)
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
+        data = {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
                 "output": self.output, "edits": self.edits, "edits_by_rule": dict(self.edits_by_rule),
                 "lines": self.lines, "reason": self.reason, "diagnostics": list(self.diagnostics)}
+        if self.fill is not None:
+            data["fill"] = self.fill
+        return data
 
 
 @dataclass(frozen=True)
@@ -863,6 +868,111 @@ def die_with_parent(parent: int, prctl: Callable[..., int] | None = None) -> boo
     return armed
 
 
+# --- filling refused kernels with a model (main process, after the port) ---------------------------
+
+#: Error diagnostics a model may fill: tile lowering (P04xx), Pallas (P06xx), NKI (P07xx).
+FILLABLE = ("P04", "P06", "P07")
+
+
+def fill_refused(run: PortRun, model: str, *, echo: Callable[[str], None] | None = None, **fill_options: Any) -> PortRun:
+    """Ask ``model`` to write the kernels the passes refused, one source at a time, after the port.
+
+    A source is tried when its port has error diagnostics, all of them P04xx/P06xx/P07xx, and a
+    golden spec lies beside it (``NAME.toml`` next to ``NAME.cu``) that launches every kernel the
+    file defines. :func:`porter.llm.fill.fill` keeps a candidate only if it passes every check
+    against the spec's fresh recorded goldens; the kept module (marked MODEL-WRITTEN in its
+    header) then replaces the file's output, the record's status becomes ``filled`` and
+    ``record.fill`` holds the provenance. Otherwise the deterministic port stays and
+    ``record.fill`` says why. ``fill_options`` go to :func:`~porter.llm.fill.fill` (store, mode,
+    unconfined, rounds, candidates, ...). The manifest keeps the port's entry: the next run ports
+    the file again (and fills it again with ``--llm``, from the store when one is given).
+    """
+    say = echo or (lambda line: None)
+    todo = [r for r in run.records if _fillable(r)]
+    records = {r.path: r for r in run.records}
+    stop = ""
+    for number, record in enumerate(todo, 1):
+        codes = sorted({d["id"] for d in record.diagnostics if d["severity"] == "error"})
+        if stop:
+            records[record.path] = replace(record, fill={"model": model, "kept": False, "reason": stop})
+            continue
+        say(f"porter: fill {number}/{len(todo)}: {record.path} ({', '.join(codes)}): asking {model}")
+        outcome, code, stop = _fill_one(run, record, model, fill_options)
+        output = run.output / (record.output or _default_output(run.target, record.path))
+        if code is not None:
+            try:
+                write_text_atomic(output, code)
+            except InputError as error:  # e.g. a full disk: the port's output stays
+                code, outcome = None, {**outcome, "kept": False, "reason": f"not written: {error.message}"}
+        if code is not None:
+            records[record.path] = replace(record, status=FILLED, fill=outcome)
+            say(f"porter: fill {number}/{len(todo)}: {record.path}: kept (model-written), written to "
+                f"{output.relative_to(run.output)}")
+        else:
+            records[record.path] = replace(record, fill=outcome)
+            say(f"porter: fill {number}/{len(todo)}: {record.path}: nothing kept: {outcome['reason']}")
+    run.records = [records[r.path] for r in run.records]
+    return run
+
+
+def _fillable(record: FileRecord) -> bool:
+    if record.kind != "source" or record.status not in (TRANSLATED, UNCHANGED, UP_TO_DATE):
+        return False
+    errors = [d["id"] for d in record.diagnostics if d["severity"] == "error"]
+    return bool(errors) and all(e.startswith(FILLABLE) for e in errors)
+
+
+def _default_output(target: str, path: str) -> str:
+    suffix = getattr(get_backend(target), "suffix", None)
+    return _with_suffix(path, suffix) if suffix else path
+
+
+def _fill_one(run: PortRun, record: FileRecord, model: str, options: dict[str, Any]
+              ) -> tuple[dict[str, Any], str | None, str]:
+    """(the record's fill outcome, the kept module or None, why no later file should be tried or "")."""
+    from porter.llm.fill import FillRefused, fill
+    from porter.llm.providers import ProviderError
+
+    from porter.frontends.ir_frontend import build_ir
+    from porter.golden.spec import load_spec
+
+    source = run.source / record.path
+    outcome: dict[str, Any] = {"model": model, "kept": False}
+    spec_path = source.with_suffix(".toml")
+    try:
+        if not spec_path.is_file():
+            raise FillRefused(f"no golden spec {spec_path.name} beside {source.name}: without goldens for the "
+                              "kernel nothing model-written is ever kept")
+        spec = load_spec(spec_path)
+        launched = {launch.kernel for launch in spec.launches}
+        defined = {kernel.name for kernel in build_ir(source).kernels}
+        if defined - launched:
+            raise FillRefused(f"{spec_path.name} launches {', '.join(sorted(launched))}, not "
+                              f"{', '.join(sorted(defined - launched))}: a fill would not cover every kernel "
+                              "of the file")
+        result = fill(source, run.target, model=model, spec=spec, options=dict(run.options), **options)
+    except FillRefused as error:
+        return {**outcome, "reason": str(error)}, None, ""
+    except ProviderError as error:
+        reason = f"the model's provider failed: {error}"
+        return {**outcome, "reason": reason}, None, reason if error.auth else ""
+    except Exception as error:  # noqa: BLE001 - a failed fill keeps the port; the other files go on
+        return {**outcome, "reason": f"{type(error).__name__}: {error}"}, None, ""
+    data = result.to_json()
+    outcome.update(refusal=list(result.refusal.codes), verdict=result.verdict,
+                   candidates=[{"name": c.name, "accepted": c.accepted, "rejected_by": c.rejected_by}
+                               for c in result.candidates], notes=result.notes)
+    if result.kept is None:
+        return {**outcome, "reason": result.verdict}, None, ""
+    kept = data["kept"]
+    origin = kept["origin"]
+    outcome.update(kept=True, model_written=True, candidate=kept["name"], code_sha256=kept["code_sha256"],
+                   written=kept["written"], store_key=origin.get("store_key"),
+                   prompt_sha256=origin.get("prompt_sha256"), served_by=origin.get("served_by"),
+                   replayed=origin.get("replayed"), checks=kept["checks"], trials=kept["trials"])
+    return outcome, result.code, ""
+
+
 def port_tree(source: str | os.PathLike, output: str | os.PathLike, target: str = "hip", *,
               jobs: int | None = None, force: bool = False, progress: Progress | None = None,
               **options: Any) -> PortRun:
@@ -879,5 +989,5 @@ def port_tree(source: str | os.PathLike, output: str | os.PathLike, target: str 
     return run
 
 
-__all__ = ["COPIED", "FAILED", "SKIPPED", "STATUSES", "TRANSLATED", "UNCHANGED", "UP_TO_DATE", "FileRecord",
-           "PortRun", "execute", "plan_port", "port_file", "port_tree", "walk_tree"]
+__all__ = ["COPIED", "FAILED", "FILLED", "SKIPPED", "STATUSES", "TRANSLATED", "UNCHANGED", "UP_TO_DATE", "FileRecord",
+           "PortRun", "execute", "fill_refused", "plan_port", "port_file", "port_tree", "walk_tree"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from porter.atomic import write_text_atomic
-from porter.port import FAILED, REPORT_JSON, REPORT_MD, SKIPPED, STATUSES, UP_TO_DATE, FileRecord, PortRun
+from porter.port import FAILED, FILLED, REPORT_JSON, REPORT_MD, SKIPPED, STATUSES, UP_TO_DATE, FileRecord, PortRun
 
 REPORT_FORMAT = 1
 
@@ -44,8 +44,14 @@ def summary_counts(run: PortRun) -> dict[str, Any]:
     return counts
 
 
+def shown_statuses(run: PortRun) -> tuple[str, ...]:
+    """The statuses the tables and the summary list: ``filled`` only when a model filled a file."""
+    return tuple(s for s in STATUSES if s != FILLED or run.count(FILLED))
+
+
 def report_markdown(run: PortRun) -> str:
     counts = summary_counts(run)
+    statuses = shown_statuses(run)
     severities = counts["diagnostics"]
     options = ", ".join(f"{name}={value}" for name, value in run.options.items()) or "defaults"
     lines = [
@@ -59,9 +65,9 @@ def report_markdown(run: PortRun) -> str:
         *([f"* **stopped early**: {format_diagnostic(run.stopped)}; {run.not_started} files not started "
            "(the manifest keeps every file written: run again to finish)"] if run.stopped else []),
         "",
-        "| " + " | ".join(STATUSES) + " | edits | errors | warnings | notes |",
-        "|" + "---:|" * (len(STATUSES) + 4),
-        "| " + " | ".join(str(counts[s]) for s in STATUSES)
+        "| " + " | ".join(statuses) + " | edits | errors | warnings | notes |",
+        "|" + "---:|" * (len(statuses) + 4),
+        "| " + " | ".join(str(counts[s]) for s in statuses)
         + f" | {run.edits} | {severities['error']} | {severities['warning']} | {severities['note']} |",
         "",
     ]
@@ -75,6 +81,7 @@ def report_markdown(run: PortRun) -> str:
         lines += ["## Renamed outputs", ""]
         lines += [f"* `{_md(r.path)}` -> `{_md(r.output)}`: {_md(r.reason or '')}" for r in renamed]
         lines.append("")
+    lines += _fill_sections(run)
     lines += ["## Files", "", "| file | status | edits | errors | warnings | notes |", "|---|---|---:|---:|---:|---:|"]
     for record in run.records:
         severity = _severities(record)
@@ -89,6 +96,37 @@ def report_markdown(run: PortRun) -> str:
             lines += [f"* {format_diagnostic(d)}" for d in record.diagnostics]
             lines.append("")
     return "\n".join(lines)
+
+
+def _fill_sections(run: PortRun) -> list[str]:
+    """Model-written files with their provenance, then the fills that kept nothing (and why)."""
+    lines: list[str] = []
+    filled = [r for r in run.records if r.status == FILLED and r.fill]
+    if filled:
+        lines += ["## Model-written files (porter port --llm)", "",
+                  "Porter refuses these kernels; a model wrote the module and porter kept it because it passed every "
+                  "check against the recorded goldens. It is not a deterministic port.", ""]
+        for record in filled:
+            fill = record.fill
+            lines.append(f"* `{_md(record.path)}` -> `{_md(record.output or record.path)}`: filled "
+                         f"({_md(', '.join(fill.get('refusal', [])))}) by {_md(str(fill.get('model')))}; "
+                         f"{_md(fill_provenance(fill))}")
+        lines.append("")
+    tried = [r for r in run.records if r.fill and r.status != FILLED]
+    if tried:
+        lines += ["## Fills not kept", ""]
+        lines += [f"* `{_md(r.path)}`: kept the deterministic port: {_md(str(r.fill.get('reason', '')))}"
+                  for r in tried]
+        lines.append("")
+    return lines
+
+
+def fill_provenance(fill: dict[str, Any]) -> str:
+    """Where a kept fill came from and what it passed, in one line."""
+    replayed = " (replayed)" if fill.get("replayed") else ""
+    return (f"candidate {fill.get('candidate')}, store key {fill.get('store_key')}{replayed}, prompt sha256 "
+            f"{fill.get('prompt_sha256')}, code sha256 {fill.get('code_sha256')}, written {fill.get('written')}; "
+            f"checks passed: {', '.join(fill.get('checks', []))}; trials: {', '.join(fill.get('trials', []))}")
 
 
 def format_diagnostic(diagnostic: dict[str, Any], *, markdown: bool = True) -> str:
@@ -110,7 +148,7 @@ def summary_lines(run: PortRun, *, report_paths: tuple[Path, ...] = ()) -> list[
     lines = [
         f"porter: {verb} {counts['files']} files "
         f"from {run.source} to {run.output} in {run.seconds:.2f} s ({run.target}, -j {run.jobs})",
-        "  " + ", ".join(f"{counts[status]} {status}" for status in STATUSES),
+        "  " + ", ".join(f"{counts[status]} {status}" for status in shown_statuses(run)),
         f"  {run.edits} edits; diagnostics: errors {severities['error']}, warnings {severities['warning']}, "
         f"notes {severities['note']}",
         f"  {run.lines:,} source lines translated, {run.lines_per_second:,.0f} lines/s{cores}",
@@ -118,6 +156,12 @@ def summary_lines(run: PortRun, *, report_paths: tuple[Path, ...] = ()) -> list[
     if run.stopped:
         lines.append(f"  stopped: {format_diagnostic(run.stopped, markdown=False)}; {run.not_started} files "
                      "not started (the manifest keeps every file written: run again to finish)")
+    for record in [r for r in run.records if r.fill]:
+        if record.status == FILLED:
+            lines.append(f"  filled: {record.path}: model-written by {record.fill.get('model')}, kept after every "
+                         f"check (store key {record.fill.get('store_key')})")
+        else:
+            lines.append(f"  not filled: {record.path}: {record.fill.get('reason', '')}"[:400])
     for record in [r for r in run.records if r.status == FAILED][:20]:
         lines.append(f"  failed: {record.path}: {_first(record)}")
     if counts[FAILED] > 20:

@@ -1,4 +1,5 @@
-"""``porter port SRC_DIR --to TARGET --out OUT_DIR [-j N]``: port a whole tree in parallel."""
+"""``porter port SRC_DIR --to TARGET --out OUT_DIR [-j N] [--llm MODEL]``: port a whole tree in parallel,
+then (with ``--llm``) have a model fill the kernels the passes refuse, kept only against goldens."""
 
 from __future__ import annotations
 
@@ -23,8 +24,24 @@ EXIT_FILES_FAILED = 1
 @hip_options
 @tile_options
 @click.option("--force", is_flag=True, help="Port every file again, even those the manifest shows up to date.")
+@click.option("--llm", "llm_model", metavar="PROVIDER/NAME", default=None,
+              help="After the port, ask this model to write the kernels the passes refuse (P04xx/P06xx/P07xx) "
+                   "in sources with a golden spec beside them; a module is kept only if it passes every check "
+                   "against the goldens.")
+@click.option("--llm-store", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of recorded model exchanges (for --llm-mode record and replay).")
+@click.option("--llm-mode", type=click.Choice(("live", "record", "replay")), default="live", show_default=True,
+              help="live: ask the model; record: ask and store; replay: answers from --llm-store only.")
+@click.option("--llm-rounds", type=click.IntRange(1, 20), default=2, show_default=True,
+              help="With --llm: rounds of candidates per file (each round sees why the last was rejected).")
+@click.option("--llm-candidates", type=click.IntRange(1, 32), default=3, show_default=True,
+              help="With --llm: candidates per round.")
+@click.option("--unconfined", is_flag=True,
+              help="With --llm: run model-written code WITHOUT the bubblewrap sandbox, as your own user "
+                   "(only where bwrap cannot be installed).")
 def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_version: str, offload_arch: str,
-         launch_syntax: str, flavor: str, instantiate: tuple[str, ...], force: bool) -> int:
+         launch_syntax: str, flavor: str, instantiate: tuple[str, ...], force: bool, llm_model: str | None,
+         llm_store: Path | None, llm_mode: str, llm_rounds: int, llm_candidates: int, unconfined: bool) -> int:
     """Port the tree SRC_DIR into OUT_DIR, in parallel.
 
     \b
@@ -42,7 +59,17 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
 
     \b
     Writes OUT_DIR/report.json and OUT_DIR/report.md: per file its status (translated,
-    unchanged, copied, up-to-date, skipped, failed), its edits and its diagnostics.
+    unchanged, copied, up-to-date, skipped, failed, filled), its edits and its diagnostics.
+
+    \b
+    --llm PROVIDER/NAME: after the port, each source whose kernels the passes refuse
+    (P04xx/P06xx/P07xx) and that has a golden spec beside it (NAME.toml next to NAME.cu, with
+    fresh recorded goldens) goes to fill mode, one file at a time: the model writes the module,
+    and it is kept only if it passes every check against the goldens (see porter optimize). A
+    kept module replaces the file's output, marked MODEL-WRITTEN in its header; the report
+    gives its status as filled with its provenance (model, store key, checks passed). Without
+    goldens nothing model-written is kept. Candidates run in the bubblewrap sandbox; without
+    bwrap the port refuses to start unless --unconfined is given.
 
     \b
     Exit code: 0 when every file was ported (error diagnostics in the code are reported but do
@@ -56,6 +83,10 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
 
     options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
                               launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
+    if llm_model is not None:
+        _check_llm(llm_model, target, llm_store, llm_mode, unconfined)
+    elif llm_store is not None or llm_mode != "live" or unconfined:
+        raise click.UsageError("--llm-store, --llm-mode and --unconfined go with --llm MODEL")
     try:
         plan = plan_port(src_dir, out_dir, target, force=force, **options)
     except (ValueError, TypeError) as error:  # bad option values
@@ -63,6 +94,11 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     progress = make_progress()
     with progress:
         run = execute(plan, jobs, progress)
+    if llm_model is not None and not run.interrupted and run.stopped is None:
+        from porter.port import fill_refused
+
+        fill_refused(run, llm_model, echo=lambda line: click.echo(line, err=True), store=llm_store, mode=llm_mode,
+                     rounds=llm_rounds, candidates=llm_candidates, unconfined=unconfined)
     try:
         report_paths = write_reports(run)
     except InputError as error:  # e.g. a full disk: the summary below still says what was written
@@ -71,6 +107,22 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     for line in summary_lines(run, report_paths=report_paths or ()):
         click.echo(line, err=True)
     return 0 if run.ok and report_paths is not None else EXIT_FILES_FAILED
+
+
+def _check_llm(model: str, target: str, store: Path | None, mode: str, unconfined: bool) -> None:
+    """Before any work: the model names a provider, replay has a store, candidates can be confined."""
+    from porter.llm.providers import ProviderError, make_provider
+    from porter.llm.sandbox import SandboxUnavailable, require
+
+    if target == "hip":
+        raise click.UsageError("--llm fills kernels refused by the tile passes: --to triton, pallas or nki")
+    if mode == "replay" and store is None:
+        raise click.UsageError("--llm-mode replay needs --llm-store DIR")
+    try:
+        make_provider(model)
+        require(unconfined)
+    except (ProviderError, SandboxUnavailable) as error:
+        raise click.UsageError(str(error)) from None
 
 
 def make_progress():

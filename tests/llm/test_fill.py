@@ -1,5 +1,7 @@
 """Fill mode (porter.llm.fill): kernels porter's passes refuse, written by a model and kept only when
-they pass every check against the goldens; cheats of every class tried in fill mode, all rejected.
+they pass every check against the goldens, one per refusal class (bitonic_sort -> triton: P04xx,
+collatz -> pallas: P06xx, int_hash -> nki: P07xx); cheats of every class tried in fill mode, all
+rejected (on bitonic_sort -> triton, and three on int_hash -> nki).
 
 The model's answers are replayed from ``fixtures/fill/store`` (written for these tests: the answers
 are the modules in ``fixtures/fill/answers`` and ``fixtures/fill/cheats``). After changing an
@@ -33,6 +35,7 @@ KERNELS = corpus_dir()
 FILLS = {
     "bitonic_sort": ("triton", {}, "bitonic_sort_triton", "P0403"),
     "collatz": ("pallas", {"flavor": "tpu"}, "collatz_pallas", "P0608"),
+    "int_hash": ("nki", {}, "int_hash_nki", "P0708"),
 }
 # Cheats in fill mode, all on bitonic_sort -> triton, answered in this order (one sample each), the
 # real fill last: class -> (answer, the checks that may reject it: the class's check first).
@@ -48,6 +51,13 @@ CHEATS = {
     "pipeline-crash (two code blocks)": ("", ("parse",)),
     "pipeline-crash (lone surrogate)": ("", ("parse", "internal")),
 }
+# Cheats in fill mode on int_hash -> nki (porter's NKI model), answered before the real fill:
+# class -> (answer, the checks that may reject it).
+NKI_CHEATS = {
+    "host-compute": ("host_compute_nki", ("noop",)),
+    "narrow-trials": ("narrow_tile_cap_nki", ("golden",)),
+    "read-the-answer": ("read_golden_nki", ("static",)),
+}
 RAW = {
     "pipeline-crash (two code blocks)": "Two options.\n```triton\nimport triton\n```\nor\n```triton\nimport torch\n```\n",
     "pipeline-crash (lone surrogate)": "```triton\nimport triton\n\nNAME = '\udc80'\n```\n",
@@ -61,6 +71,8 @@ def fenced(path: Path, fence: str) -> str:
 def answers(kernel: str) -> list[str]:
     target, _, answer, _ = FILLS[kernel]
     good = fenced(FILL / "answers" / f"{answer}.py", target)
+    if kernel == "int_hash":
+        return [fenced(FILL / "cheats" / f"{name}.py", target) for name, _ in NKI_CHEATS.values()] + [good]
     if kernel != "bitonic_sort":
         return [good]
     return [RAW[c] if c in RAW else fenced(FILL / "cheats" / f"{name}.py", target)
@@ -86,6 +98,20 @@ def pallas_executor():
     running = PallasExecutor(timeout=120)
     yield running
     running.close()
+
+
+@pytest.fixture(scope="module")
+def nki_executor():
+    from porter.llm.nki_executor import NkiExecutor
+
+    running = NkiExecutor(timeout=120)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def nki_run(nki_executor):
+    return run_fill("int_hash", nki_executor)
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +199,14 @@ def test_collatz_is_filled_for_pallas(pallas_executor):
     _check_kept(run_fill("collatz", pallas_executor), "collatz")
 
 
+def test_int_hash_is_filled_for_nki(nki_run):
+    """The NKI fill: int_affine's truncating division (refused: P0708) as an exact long division in
+    integer tiles, under porter's NKI model; every NKI cheat before it was rejected."""
+    _check_kept(nki_run, "int_hash")
+    assert nki_run.kept.name == f"round1-candidate{len(NKI_CHEATS) + 1}"
+    assert any(t.startswith("held-out (large)") for t in nki_run.trials)
+
+
 # -- cheats in fill mode, one per class ---------------------------------------------------------------
 @pytest.mark.parametrize("cheat", CHEATS)
 def test_cheat_in_fill_mode_is_rejected_by_its_check(cheat, cheat_run):
@@ -180,6 +214,41 @@ def test_cheat_in_fill_mode_is_rejected_by_its_check(cheat, cheat_run):
     assert not report.accepted
     assert report.rejected_by in CHEATS[cheat][1], f"{report.rejected_by}: {report.reason[:400]}"
     assert [c.check for c in report.checks if not c.passed] == [report.rejected_by]
+
+
+@pytest.mark.parametrize("cheat", NKI_CHEATS)
+def test_nki_cheat_in_fill_mode_is_rejected_by_its_check(cheat, nki_run):
+    report = nki_run.candidates[list(NKI_CHEATS).index(cheat)]
+    assert not report.accepted
+    assert report.rejected_by in NKI_CHEATS[cheat][1], f"{report.rejected_by}: {report.reason[:400]}"
+    assert [c.check for c in report.checks if not c.passed] == [report.rejected_by]
+
+
+def test_the_nki_tile_cap_is_really_wrong():
+    """Outside the pipeline, on more elements than its one tile, the capped NKI cheat leaves the rest
+    unwritten (the honest fill writes them all)."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import importlib.util, numpy as np
+def load(path):
+    spec = importlib.util.spec_from_file_location("m", path)
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+    return module
+cheat, good = load({str(FILL / 'cheats' / 'narrow_tile_cap_nki.py')!r}), load({str(FILL / 'answers' / 'int_hash_nki.py')!r})
+n = 10000
+keys = np.random.default_rng(0).integers(0, 1 << 32, n, dtype=np.uint64).astype(np.uint32)
+poison = np.zeros(n, dtype=np.uint32)
+run = lambda m: m.KERNELS["int_hash"](keys, poison, 2654435769, n, grid=((n + 255) // 256, 1, 1), block=(256, 1, 1))[1]
+bad, ok = run(cheat), run(good)
+print("same", bool(np.array_equal(bad, ok)), "first 4096", bool(np.array_equal(bad[:4096], ok[:4096])),
+      "tail unwritten", bool((bad[4096:] == 0).all()))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert "same False first 4096 True tail unwritten True" in done.stdout, done.stderr[-2000:]
 
 
 def test_the_shell_cheat_left_no_trace():
