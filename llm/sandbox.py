@@ -9,6 +9,10 @@ What a sandboxed job sees and may do:
   ``/opt/porter-worker/worker.py``), a fresh size-capped tmpfs ``/tmp``, a minimal ``/dev``, a
   ``/proc`` of its own pid namespace, and its own job folder read-write at ``/job``. Nothing else:
   not porter's checkout or installed sources, not the golden store, not other jobs, not ``$HOME``.
+  A GPU job also sees the ``/dev/nvidia*`` devices, a read-only ``/sys`` and the CUDA driver's
+  libraries (:func:`cuda_driver`: mounted where /usr does not hold them, and named to the job
+  where the loader's cache does not list them). Triton's compiler (its ``ptxas``, the C compiler
+  under /usr, a cache in the job's own ``/tmp``) works there as outside.
 * **Who**: an unprivileged uid/gid (65534). When porter runs as root, bwrap sets up the mounts as
   root and ``setpriv`` drops to the real uid 65534 (no capabilities, ``no_new_privs``) before the
   interpreter starts, so even outside the namespaces the job's processes belong to ``nobody``.
@@ -48,6 +52,8 @@ BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/
             "LOGNAME": "nobody", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
 #: The packages whose site-packages folders are mounted (read-only) into the sandbox.
 PACKAGES = ("numpy", "torch", "triton")
+#: Top-level folders mounted read-only (or as the links they are) beside /usr.
+TOPS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 UID = GID = 65534
 JOB = "/job"
 WORKER = "/opt/porter-worker/worker.py"
@@ -65,7 +71,9 @@ class Limits:
 
     cpu_seconds: int = 600
     address_space: int = 16 * GIB  # RLIMIT_AS on the CPU interpreter; RLIMIT_DATA on a GPU
-    file_size: int = 256 << 20
+    #: the largest file a job may write: as much as porter reads back of a job's results (on a GPU the
+    #: large held-out trial alone holds up to 2^25 elements per buffer, several buffers: over 256 MiB)
+    file_size: int = GIB
     processes: int = 256  # RLIMIT_NPROC, counted for uid 65534
     open_files: int = 256
     tmp_size: int = 256 << 20  # the tmpfs at /tmp
@@ -270,10 +278,12 @@ def _command(bwrap: str, mode: str, job: Path, argv: list[str], env: dict[str, s
         command += ["--unshare-user", "--disable-userns", "--uid", str(UID), "--gid", str(GID)]
     else:  # root: no user namespace; setpriv below makes the job a real unprivileged uid
         command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    if device == "cuda":
+        env = {**cuda_driver().env, **env}
     for name, value in env.items():
         command += ["--setenv", name, value]
     command += ["--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+    for top in TOPS:
         if os.path.islink(top):
             command += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
@@ -300,6 +310,11 @@ def _command(bwrap: str, mode: str, job: Path, argv: list[str], env: dict[str, s
             if name.startswith("nvidia"):
                 command += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
         command += ["--ro-bind", "/sys", "/sys"]
+        driver = cuda_driver()
+        for folder in driver.binds:  # the driver's libraries where /usr does not show them
+            for parent in [*reversed(Path(folder).parents)][1:]:
+                command += ["--perms", "0755", "--dir", str(parent)]
+            command += ["--ro-bind", folder, folder]
     command += ["--bind", str(job), JOB, "--chdir", "/", "--"]  # /job is the uid's alone: root without caps cannot enter it
     if mode != "userns":
         command += [_tool("setpriv"), f"--reuid={UID}", f"--regid={GID}", "--clear-groups", "--inh-caps=-all",
@@ -309,6 +324,63 @@ def _command(bwrap: str, mode: str, job: Path, argv: list[str], env: dict[str, s
                 f"--fsize={limits.file_size}", f"--nproc={limits.processes}", f"--nofile={limits.open_files}",
                 "--core=0", "--", *argv]
     return command
+
+
+#: Where CUDA driver libraries (``libcuda.so.1``) live when the loader's cache does not list them
+#: (container runtimes mount them in one of these and set ``LD_LIBRARY_PATH``, which jobs do not inherit).
+DRIVER_DIRS = ("/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib64",
+               "/usr/lib/aarch64-linux-gnu", "/usr/lib/wsl/lib")
+
+
+@dataclass(frozen=True)
+class CudaDriver:
+    """Where this machine's CUDA driver library is, and what a GPU job needs to find it."""
+
+    folders: tuple[str, ...]  # every folder holding libcuda.so.1
+    cached: bool  # the loader's cache (``ldconfig -p``, /etc/ld.so.cache, mounted in every job) lists it
+    binds: tuple[str, ...]  # folders outside the job's view of /usr, mounted read-only at the same path
+    env: dict[str, str] = field(default_factory=dict)  # LD_LIBRARY_PATH / TRITON_LIBCUDA_PATH where not cached
+
+    def describe(self) -> str:
+        if not self.folders:
+            return "no libcuda.so.1 found (ldconfig -p, LD_LIBRARY_PATH, " + ", ".join(DRIVER_DIRS) + ")"
+        how = "the loader's cache" if self.cached else "LD_LIBRARY_PATH and TRITON_LIBCUDA_PATH set for GPU jobs"
+        extra = f"; mounted: {', '.join(self.binds)}" if self.binds else ""
+        return f"libcuda.so.1 in {', '.join(self.folders)} (found through {how}{extra})"
+
+
+@cache
+def cuda_driver() -> CudaDriver:
+    """The CUDA driver's folders: from the loader's cache, then the host's ``LD_LIBRARY_PATH`` and
+    :data:`DRIVER_DIRS`. A job sees /usr and the loader's cache; a folder elsewhere is mounted, and
+    where the cache does not list the library the job is told where it is."""
+    cached: list[str] = []
+    ldconfig = next((p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.path.exists(p)), None)
+    if ldconfig is not None:
+        try:
+            listing = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            listing = ""
+        for line in listing.splitlines():
+            if line.strip().startswith("libcuda.so.1 ") and "=>" in line:
+                folder = os.path.dirname(line.split("=>", 1)[1].strip())
+                if folder not in cached:
+                    cached.append(folder)
+    found = list(cached)
+    for folder in [*os.environ.get("LD_LIBRARY_PATH", "").split(":"), *DRIVER_DIRS]:
+        if folder and os.path.isabs(folder) and folder not in found and \
+                os.path.exists(os.path.join(folder, "libcuda.so.1")):
+            found.append(folder)
+    binds = tuple(dict.fromkeys(os.path.realpath(f) for f in found if not _shown(os.path.realpath(f))))
+    env = {}
+    if found and not cached:
+        env = {"LD_LIBRARY_PATH": ":".join(found), "TRITON_LIBCUDA_PATH": found[0]}
+    return CudaDriver(tuple(found), bool(cached), binds, env)
+
+
+def _shown(folder: str) -> bool:
+    """Whether every job sees ``folder`` already (through its read-only /usr)."""
+    return any(folder == top or folder.startswith(top + "/") for top in ("/usr", *TOPS))
 
 
 def _mode() -> str:

@@ -615,6 +615,13 @@ def _triton_hooks(interpret: bool) -> dict:
                 state["paused"] -= 1
 
         installs.append((Autotuner, "_bench", paused_bench))
+    if Autotuner is not None and interpret and hasattr(Autotuner, "prune_configs"):
+        prune = Autotuner.prune_configs
+
+        def first_config(self, kwargs):  # the interpreter cannot benchmark: run the first config only
+            return prune(self, kwargs)[:1]
+
+        installs.append((Autotuner, "prune_configs", first_config))
 
     def install(state: dict) -> None:
         holder["state"] = state

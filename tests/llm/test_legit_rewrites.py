@@ -14,7 +14,7 @@ from porter.llm.harness import Harness
 import porter
 from porter.golden import corpus_dir, load_spec
 from tests.llm.conftest import HERE
-from tests.llm.redteam.conftest import executor_for
+from tests.llm.redteam.conftest import INTERPRETER_BUDGET, executor_for
 
 # name -> (kernel, target): the rewrite's file is rewrites/<name>.py
 REWRITES = {
@@ -39,7 +39,8 @@ def harness_for():
             if target not in executors:
                 executors[target] = executor_for(target)
             port = porter.translate(corpus_dir() / f"{kernel}.cu", target).code
-            made[kernel, target] = Harness(load_spec(corpus_dir() / f"{kernel}.toml"), executors[target], port)
+            made[kernel, target] = Harness(load_spec(corpus_dir() / f"{kernel}.toml"), executors[target], port,
+                                           large_budget=INTERPRETER_BUDGET.get(kernel))
         return made[kernel, target]
 
     yield get

@@ -50,6 +50,11 @@ def executor_for(target: str, **options):
         pytest.skip(f"no {target} executor here: {error}")
 
 
+#: The Triton CPU interpreter runs a matmul's K loop per program in Python: its large held-out
+#: trial is kept smaller so that the port fits the executor's time limit.
+INTERPRETER_BUDGET = {"matmul_tiled": 24_000}
+
+
 @pytest.fixture(scope="session")
 def ports(tmp_path_factory):
     """(kernel, target) -> path of porter's deterministic port, written once per session."""
@@ -77,7 +82,8 @@ def redteam_harness(ports):
             if target not in executors:
                 executors[target] = executor_for(target)
             spec = load_spec(corpus_dir() / f"{kernel}.toml")
-            harness = Harness(spec, executors[target], ports(kernel, target).read_text())
+            harness = Harness(spec, executors[target], ports(kernel, target).read_text(),
+                              large_budget=INTERPRETER_BUDGET.get(kernel))
             harness.prepare()
             made[kernel, target] = harness
         return made[kernel, target]
