@@ -13,14 +13,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from porter.llm import sandbox
-from porter.llm.executor import RunResult, Trial, child_environment, network_isolation, read_result, write_job
+from porter.llm.executor import (JobFolders, RunResult, Trial, child_environment, network_isolation, read_result,
+                                 write_job)
 from porter.llm.sandbox import Limits
 
 RUNNER = Path(__file__).with_name("array_worker.py")
@@ -28,7 +28,7 @@ RUNNER = Path(__file__).with_name("array_worker.py")
 STARTUP = 120.0
 
 
-class ArrayExecutor:
+class ArrayExecutor(JobFolders):
     """Candidates whose launchers return ``{parameter index: new array}`` (see array_worker.py)."""
 
     target = ""
@@ -40,10 +40,7 @@ class ArrayExecutor:
         self.timeout = timeout
         self.limits = limits or self.default_limits(timeout)
         self.device = device or self.detect_device()
-        self._owned = workdir is None
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix=f"porter-llm-{self.target}-"))
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir.chmod(0o700)
+        self._make_workdir(workdir, f"porter-llm-{self.target}-")
         self._lock = threading.Lock()
         self._count = 0
 
@@ -109,12 +106,3 @@ class ArrayExecutor:
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return f"exit status {done.returncode}: {tail[0][:300]}"
 
-    def close(self) -> None:
-        if self._owned:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -197,6 +197,26 @@ def _read_plain(path: Path, *, binary: bool = False):
     return data if binary else data.decode("utf-8")
 
 
+class JobFolders:
+    """A private folder of job folders (``workdir``), removed on close when porter made it."""
+
+    def _make_workdir(self, workdir: Path | None, prefix: str) -> None:
+        self._owned = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix=prefix))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o700)
+
+    def close(self) -> None:
+        if self._owned:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class TritonExecutor:
     """Triton candidates; ``interpret=None`` picks the CPU interpreter unless a CUDA GPU is present.
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -32,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from porter.llm import sandbox
-from porter.llm.executor import RESULT_LIMIT, RunResult, Trial, read_result
+from porter.llm.executor import RESULT_LIMIT, JobFolders, RunResult, Trial, read_result
 from porter.llm.sandbox import Limits
 
 GATE_ARCHES = ("gfx90a",)
@@ -43,7 +42,7 @@ TIMING_REPS = 20
 NVIDIA_HEADERS = Path(__file__).resolve().parents[1] / "backends" / "hip" / "nvidia" / "include"
 
 
-class HipExecutor:
+class HipExecutor(JobFolders):
     """``spec``: the golden kernel spec (its kernel signatures make the launcher); without one, or
     without an NVIDIA GPU and nvcc, candidates are only gated. Every step runs in the sandbox, with
     ``unconfined`` or not: where none can be made, :class:`porter.llm.sandbox.SandboxUnavailable`."""
@@ -66,10 +65,7 @@ class HipExecutor:
         self.gate_arches = gate_arches
         self.hipcc = find_hipcc()
         self.gpu, self.nvcc = (gpu, nvcc) if gpu is not None else _nvidia()
-        self._owned = workdir is None
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="porter-llm-hip-"))
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.workdir.chmod(0o700)
+        self._make_workdir(workdir, "porter-llm-hip-")
         self._lock = threading.Lock()
         self._count = 0
 
@@ -178,15 +174,6 @@ class HipExecutor:
         status = job.run(self.timeout, started=started, startup=self.timeout)
         return status, job.stderr_tail.replace(f"{sandbox.JOB}/", "")
 
-    def close(self) -> None:
-        if self._owned:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # -- the launcher ----------------------------------------------------------------------------------
