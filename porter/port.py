@@ -6,9 +6,14 @@ and the main process writes the manifest and the reports. CUDA/C++ sources are t
 other regular file is copied byte for byte; each output is written atomically (see
 :mod:`porter.atomic`), so an interrupted or failed run never leaves a half-written file.
 
-A manifest (``OUT/.porter-manifest.json``) remembers, per file, the source's sha256, a key for
-the options and porter's code, and the output's size and mtime; a later run skips a file whose
-three still match ("up-to-date"), unless ``force`` is set.
+A manifest (``OUT/.porter-manifest.json``) remembers, per file, the source's sha256, the sha256
+of every file of the tree it includes (``#include "..."``, transitively: see
+:mod:`porter.dependencies`), a key for the options and porter's code, and the output's size and
+mtime; a later run skips a file whose four still match ("up-to-date"), unless ``force`` is set.
+So editing a header re-ports exactly the files that include it, and so does a header that is
+deleted, or that appears where an include looks first. The includes are found and hashed while
+planning, before any file is ported (each header once per run): a header edited during the run
+is recorded with its old hash, so the next run ports its includers again.
 
 Never losing work:
 
@@ -61,6 +66,7 @@ from typing import Any, Protocol
 
 from porter.atomic import DiskFullError, copy_atomic, remove_temporaries, write_bytes_atomic, write_text_atomic
 from porter.backends.base import get_backend, make_options
+from porter.dependencies import IncludeScanner
 from porter.diagnostics import Diagnostic
 from porter.journal import Journal, read_journal
 from porter.source import InputError, SourceFile, decode_source, read_source_bytes
@@ -77,6 +83,8 @@ RESERVED_NAMES = frozenset({MANIFEST_NAME, JOURNAL_NAME, REPORT_JSON, REPORT_MD}
 _PLAN_NOTES = frozenset({"P0044"})
 #: Version-control folders are not part of the code being ported.
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})
+#: An entry written before includes were recorded has no ``includes``: it reads as "includes
+#: nothing", so a file that does include a header is ported once more, then recorded in full.
 _MANIFEST_FORMAT = 1
 
 # Per-file statuses, in the order reports list them.
@@ -109,6 +117,7 @@ class FileRecord:
     output_stat: tuple[int, int] | None = None  # (size, mtime_ns) of the output written
     output: str | None = None        # the output's path relative to OUT, where it is not ``path``
     fill: dict[str, Any] | None = None  # what a model's fill of refused kernels came to (fill_refused)
+    includes: dict[str, str | None] | None = None  # for the manifest: what the source includes (FileTask.includes)
 
     def to_json(self) -> dict[str, Any]:
         data = {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
@@ -127,6 +136,7 @@ class FileTask:
     previous: dict[str, Any] | None  # this file's manifest entry from the last run
     output: str | None = None        # relative to OUT, decided while planning (see assign_outputs)
     notes: tuple[dict[str, Any], ...] = ()  # planning notes (P0044), added to the file's record
+    includes: dict[str, str | None] | None = None  # a source's includes: path -> sha256 (None: no file)
 
 
 @dataclass(frozen=True)
@@ -250,6 +260,7 @@ def plan_port(source: Path, output: Path, target: str = "hip", *, force: bool = 
     manifest = load_manifest(output_real)
     tasks, skipped = walk_tree(source_real, manifest)
     tasks, collisions = assign_outputs(tasks, getattr(backend, "suffix", None))
+    tasks = with_includes(source_real, tasks)
     return PortPlan(settings, tasks, sorted(skipped + collisions, key=lambda r: r.path), manifest, resumed)
 
 
@@ -292,6 +303,13 @@ def assign_outputs(tasks: list[FileTask], suffix: str | None) -> tuple[list[File
         note = notes.get(task.path)
         kept.append(replace(task, output=outputs[task.path], notes=(note,) if note else ()))
     return kept, failed
+
+
+def with_includes(root: Path, tasks: list[FileTask]) -> list[FileTask]:
+    """Each source task with the files it includes and their hashes (each file read once)."""
+    scanner = IncludeScanner(root)
+    return [replace(task, includes=scanner.dependencies(task.path)) if task.kind == "source" else task
+            for task in tasks]
 
 
 def _with_suffix(path: str, suffix: str) -> str:
@@ -419,6 +437,7 @@ def manifest_entry(settings: PortSettings, record: FileRecord) -> dict[str, Any]
     return {
         "sha256": record.sha256,
         "key": settings.source_key if record.kind == "source" else settings.copy_key,
+        "includes": dict(record.includes or {}),
         "output": list(record.output_stat),
         "record": {"status": record.status, "edits": record.edits,
                    "edits_by_rule": record.edits_by_rule, "lines": record.lines,
@@ -483,7 +502,7 @@ def port_file(settings: PortSettings, task: FileTask) -> FileRecord:
         record = replace(record, diagnostics=task.notes + record.diagnostics,
                          reason=record.reason or task.notes[0]["message"])
     output = task.output if task.output not in (None, task.path) else None
-    return replace(record, seconds=time.perf_counter() - started, output=output)
+    return replace(record, seconds=time.perf_counter() - started, output=output, includes=task.includes)
 
 
 def _output_path(settings: PortSettings, task: FileTask) -> Path:
@@ -502,7 +521,7 @@ def _port_file(settings: PortSettings, task: FileTask) -> FileRecord:
     output_path = _output_path(settings, task)
     digest = _sha256(source_path)
     key = settings.source_key if task.kind == "source" else settings.copy_key
-    if not settings.force and _is_up_to_date(task.previous, digest, key, output_path):
+    if not settings.force and _is_up_to_date(task.previous, digest, key, output_path, task.includes):
         return _up_to_date_record(task)
     if task.kind == "source":
         return _translate_file(settings, task, source_path, output_path, digest)
@@ -559,9 +578,13 @@ def _stat(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _is_up_to_date(previous: dict | None, digest: str, key: str, output: Path) -> bool:
+def _is_up_to_date(previous: dict | None, digest: str, key: str, output: Path,
+                   includes: dict[str, str | None] | None = None) -> bool:
+    """The source, everything it includes, the options and porter, and the output are as recorded."""
     if not previous or previous.get("sha256") != digest or previous.get("key") != key:
         return False
+    if (previous.get("includes") or {}) != (includes or {}):
+        return False  # a header changed, appeared or disappeared
     try:
         return list(_stat(output)) == previous.get("output")
     except OSError:

@@ -505,3 +505,76 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path: Path, capsys, monke
         assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
     assert not (out / "k07.cu").exists()
     assert set(json.loads((out / MANIFEST_NAME).read_text())["files"]) == set(records)
+
+
+# --- headers: a file is up to date only if everything it includes is -------------------------------
+
+
+def _header_tree(root: Path) -> Path:
+    files = {
+        "types.h": "#pragma once\ntypedef float real;\n",
+        "common.h": "#pragma once\n#include \"types.h\"\n__device__ inline real twice(real x) { return 2 * x; }\n",
+        "a.cu": "#include \"common.h\"\n__global__ void a(real* x) { x[threadIdx.x] = twice(x[threadIdx.x]); }\n",
+        "b.cu": "#include \"types.h\"\n__global__ void b(real* x) { x[threadIdx.x] = 0; }\n",
+        "c.cu": "__global__ void c(float* x) { x[threadIdx.x] = 1; }\n",
+        "sub/d.cu": "#  include \"../common.h\"\n__global__ void d(real* x) { x[0] = twice(1); }\n",
+        "sys.cu": "#include <common.h>\n__global__ void s(float* x) { x[0] = 2; }\n",
+        "later.cu": "#if 0\n#include \"later.h\"\n#endif\n__global__ void l(float* x) { x[0] = 3; }\n",
+        "notes.txt": "not a source\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def _reported(run) -> set[str]:
+    return {path for path, status in statuses(run).items() if status != UP_TO_DATE}
+
+
+def test_editing_a_header_re_ports_exactly_the_files_that_include_it(tmp_path: Path):
+    src, out = _header_tree(tmp_path / "src"), tmp_path / "out"
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == set(statuses(port_tree(src, out, "hip", jobs=1)))
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == set()
+    (src / "types.h").write_text("#pragma once\ntypedef double real;\n")  # included directly and through common.h
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == {"types.h", "common.h", "a.cu", "b.cu", "sub/d.cu"}
+    (src / "common.h").write_text((src / "common.h").read_text() + "// edited\n")
+    assert _reported(port_tree(src, out, "hip", jobs=2)) == {"common.h", "a.cu", "sub/d.cu"}
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == set()
+    manifest = json.loads((out / MANIFEST_NAME).read_text())["files"]
+    assert set(manifest["a.cu"]["includes"]) == {"common.h", "types.h"}
+    assert manifest["sys.cu"]["includes"] == {} and manifest["later.cu"]["includes"] == {"later.h": None}
+
+
+def test_deleting_or_adding_a_header_re_ports_its_includers(tmp_path: Path):
+    src, out = _header_tree(tmp_path / "src"), tmp_path / "out"
+    port_tree(src, out, "hip", jobs=1)
+    (src / "common.h").unlink()
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == {"a.cu", "sub/d.cu"}
+    (src / "later.h").write_text("#define LATER 1\n")  # an include that found no file now finds one
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == {"later.h", "later.cu"}
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == set()
+
+
+def test_a_killed_run_journals_the_includes_too(tmp_path: Path, monkeypatch):
+    """The journal of a killed run records what each file includes: the resumed run compares it."""
+    src, out = _header_tree(tmp_path / "src"), tmp_path / "out"
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "save_manifest", _die)  # killed before the end: only the journal is left
+        with pytest.raises(_Killed):
+            execute(plan_port(src, out, "hip"), 1, _kill_after(9))
+    assert not (out / MANIFEST_NAME).exists()
+    (src / "types.h").write_text("#pragma once\ntypedef int real;\n")
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == {"types.h", "common.h", "a.cu", "b.cu", "sub/d.cu"}
+
+
+def test_manifest_entries_without_includes_re_port_only_files_that_include(tmp_path: Path):
+    """A manifest written before includes were recorded: files that include a header port once more."""
+    src, out = _header_tree(tmp_path / "src"), tmp_path / "out"
+    port_tree(src, out, "hip", jobs=1)
+    document = json.loads((out / MANIFEST_NAME).read_text())
+    for entry in document["files"].values():
+        entry.pop("includes")
+    (out / MANIFEST_NAME).write_text(json.dumps(document))
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == {"common.h", "a.cu", "b.cu", "sub/d.cu", "later.cu"}
+    assert _reported(port_tree(src, out, "hip", jobs=1)) == set()

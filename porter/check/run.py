@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Protocol
 
 from porter.check.machine import Machine
 from porter.check.records import ERROR, CheckRecord
@@ -33,8 +34,14 @@ def checker_for(backend: str, machine: Machine):
 
 def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_glob: str | None = None,
           machine: Machine | None = None, store: Path | None = None,
-          on_records: Callable[[list[CheckRecord]], None] | None = None) -> list[CheckRecord]:
-    """Check every selected case of every spec under ``paths`` on every backend; records as data."""
+          on_records: Callable[[list[CheckRecord]], None] | None = None,
+          progress: CheckProgress | None = None) -> list[CheckRecord]:
+    """Check every selected case of every spec under ``paths`` on every backend; records as data.
+
+    ``on_records`` gets each kernel's records as it finishes; ``progress`` is told the number of
+    selected cases, then, as each kernel finishes (in any order), its number of cases and records.
+    The records come back in the order of the specs whatever order the kernels finish in.
+    """
     machine = machine or Machine(Path.cwd() / ".porter-check")
     checkers = [checker_for(b, machine) for b in backends]
     for tool in ("hipcc", "nvcc", "gpu"):  # find the tools once, before the worker threads
@@ -50,14 +57,26 @@ def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_g
             produced += checker.check_kernel(spec, fresh)
         return produced
 
-    records: list[CheckRecord] = []
+    if progress is not None:
+        progress.start(sum(len(selected_cases(s, case_glob)) for s in specs))
+    produced_by: dict[int, list[CheckRecord]] = {}
     # Kernels are independent: compile and run several at once (each run is its own process).
     with ThreadPoolExecutor(max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
-        for produced in pool.map(one_kernel, specs):
-            records += produced
+        futures = {pool.submit(one_kernel, spec): number for number, spec in enumerate(specs)}
+        for future in as_completed(futures):
+            number = futures[future]
+            produced_by[number] = produced = future.result()
             if on_records is not None:
                 on_records(produced)
-    return records
+            if progress is not None:
+                progress.advance(len(selected_cases(specs[number], case_glob)), produced)
+    return [record for number in range(len(specs)) for record in produced_by[number]]
+
+
+class CheckProgress(Protocol):
+    def start(self, total_cases: int) -> None: ...
+
+    def advance(self, cases: int, records: list[CheckRecord]) -> None: ...
 
 
 def _goldens(spec, cases, store: Path):

@@ -13,6 +13,7 @@ from porter.check import formats
 from porter.check.machine import Machine
 from porter.check.records import FAILING
 from porter.check.run import CHECKERS, check as run_checks
+from porter.cli.progress import make_progress
 from porter.golden.errors import GoldenError
 
 
@@ -45,13 +46,14 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     for the kernel); unavailable (this machine lacks a tool, named in the detail: never counted as
     a pass); error (the case's golden is stale, missing, corrupt or unhashed: the detail says why;
     the other cases still run).
+    Progress goes to stderr: a bar on a terminal, else a line such as "porter check: 120/1320
+    cases, 3 failed, 2m10s" every 10 seconds (PORTER_PROGRESS_INTERVAL=SECONDS changes it).
     Exit code: 1 if any check failed or any golden is not fresh, else 0.
     """
     machine = Machine(build_dir, nvcc)
-    console = Console(stderr=True)
     try:
-        with console.status("checking...") if output_format == "table" and console.is_terminal else _nothing():
-            records = run_checks(paths, backends or tuple(CHECKERS), case_glob, machine)
+        with CaseProgress(make_progress("porter check", "cases")) as progress:
+            records = run_checks(paths, backends or tuple(CHECKERS), case_glob, machine, progress=progress)
     except GoldenError as error:
         raise click.ClickException(error.message + (f"\n  = hint: {error.hint}" if error.hint else ""))
     if not records:
@@ -76,9 +78,22 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     sys.exit(1 if any(r.status in FAILING for r in records) else 0)
 
 
-class _nothing:
-    def __enter__(self):
+class CaseProgress:
+    """:func:`porter.check.run.check`'s progress: cases done, and how many have a failing check."""
+
+    def __init__(self, display) -> None:
+        self.display = display
+
+    def __enter__(self) -> CaseProgress:
+        self.display.__enter__()
         return self
 
-    def __exit__(self, *exc):
-        return False
+    def __exit__(self, *exc_info) -> None:
+        self.display.__exit__(*exc_info)
+
+    def start(self, total_cases: int) -> None:
+        self.display.start(total_cases)
+
+    def advance(self, cases: int, records: list) -> None:
+        failing = {r.case for r in records if r.status in FAILING}
+        self.display.step(cases, len(failing), records[-1].case.split("/")[0] if records else "")

@@ -3,12 +3,12 @@ then (with ``--llm``) have a model fill the kernels the passes refuse, kept only
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
 from porter.cli.options import backend_options, hip_options, target_option, tile_options
+from porter.cli.progress import BarProgress, LineProgress, stderr_is_terminal
 
 #: Exit code when at least one file could not be ported (the others were).
 EXIT_FILES_FAILED = 1
@@ -48,8 +48,11 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     The tree is mirrored: CUDA and C/C++ sources (.cu .cuh .h .hpp .cpp .cc .cxx .c .inl) are
     translated, every other file is copied byte for byte, each written atomically. SRC_DIR is
     never written. Files whose output is current (OUT_DIR/.porter-manifest.json records the
-    source's sha256 and the options) are skipped; --force ports them again. Links to folders,
-    and to files outside the tree, are not followed.
+    sha256 of the source and of every file of the tree it includes with #include "...", and
+    the options) are skipped, so editing a header re-ports the files that include it; --force
+    ports everything again. Links to folders, and to files outside the tree, are not followed.
+    Progress goes to stderr: a bar on a terminal, else a line every 10 seconds
+    (PORTER_PROGRESS_INTERVAL=SECONDS changes it).
 
     \b
     Nothing is lost: each file is journaled as it finishes, so a run that is killed resumes
@@ -125,61 +128,48 @@ def _check_llm(model: str, target: str, store: Path | None, mode: str, unconfine
         raise click.UsageError(str(error)) from None
 
 
-def make_progress():
-    """A rich progress bar on a terminal; otherwise a plain line every few seconds."""
+def make_progress() -> PortProgress:
+    """A rich progress bar when stderr is a terminal; otherwise a plain line now and then
+    (:mod:`porter.cli.progress`)."""
     from rich.console import Console
 
-    console = Console(stderr=True)
-    return RichProgress(console) if console.is_terminal else PlainProgress()
+    return RichProgress(Console(stderr=True)) if stderr_is_terminal() else PlainProgress()
 
 
-class RichProgress:
+class PortProgress:
+    """:func:`porter.port.execute`'s progress, shown by a :mod:`porter.cli.progress` display."""
+
+    def __init__(self, display: BarProgress | LineProgress) -> None:
+        self.display = display
+
+    def __enter__(self) -> PortProgress:
+        self.display.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.display.__exit__(*exc_info)
+
+    def start(self, total: int) -> None:
+        self.display.start(total)
+
+    def advance(self, records) -> None:
+        from porter.port import FAILED
+
+        self.display.step(len(records), sum(1 for r in records if r.status == FAILED),
+                          records[-1].path if records else "")
+
+
+class RichProgress(PortProgress):
     def __init__(self, console) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(TextColumn("porting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                             TextColumn("{task.fields[current]}"), console=console, transient=True)
-        self._task = None
-
-    def __enter__(self) -> RichProgress:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._bar.stop()
-
-    def start(self, total: int) -> None:
-        self._task = self._bar.add_task("port", total=total, current="")
-        self._bar.start()
-
-    def advance(self, records) -> None:
-        self._bar.update(self._task, advance=len(records), current=records[-1].path if records else "")
+        super().__init__(BarProgress("porting", console))
 
 
-class PlainProgress:
-    """For logs: one line at most every ``interval`` seconds, none for a port that is quick."""
+class PlainProgress(PortProgress):
+    """For logs: ``porter port: 120/1320 files, 0 failed, 2m10s`` at most every ``interval``
+    seconds (default: 10, or ``PORTER_PROGRESS_INTERVAL``), none for a port that is quick."""
 
-    def __init__(self, interval: float = 5.0) -> None:
-        self._interval = interval
-        self._total = 0
-        self._done = 0
-        self._last = time.monotonic()
-
-    def __enter__(self) -> PlainProgress:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        pass
-
-    def start(self, total: int) -> None:
-        self._total = total
-        self._last = time.monotonic()
-
-    def advance(self, records) -> None:
-        self._done += len(records)
-        now = time.monotonic()
-        if now - self._last >= self._interval and self._done < self._total:
-            self._last = now
-            click.echo(f"porter: {self._done}/{self._total} files ported", err=True)
+    def __init__(self, interval: float | None = None) -> None:
+        super().__init__(LineProgress("porter port", "files", interval=interval))
 
 
 __all__ = ["EXIT_FILES_FAILED", "port"]

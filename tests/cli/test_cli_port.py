@@ -105,7 +105,7 @@ def test_plain_progress_prints_lines_only_for_long_ports(capsys):
     slow = PlainProgress(interval=0.0)
     slow.start(3)
     slow.advance([FileRecord("a", "other", "copied")])
-    assert capsys.readouterr().err == "porter: 1/3 files ported\n"
+    assert capsys.readouterr().err == "porter port: 1/3 files, 0 failed, 0s\n"
 
 
 def _disk_full_for(monkeypatch, names: set[str]) -> None:
