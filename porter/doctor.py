@@ -110,10 +110,17 @@ def probe_hipcc() -> Probe:
         return Probe(False, path=path, detail=output)
     match = re.search(r"HIP version:\s*(\S+)", output)
     clang = re.search(r"clang version\s*(\S+)", output)
-    detail = f"clang {clang.group(1)}" if clang else None
+    detail = "; ".join(part for part in (f"clang {clang.group(1)}" if clang else "", _auto_version(output)) if part) or None
     if code != 0 or match is None:
         return Probe(False, path=path, detail=f"`hipcc --version` failed: {_first_line(output)}")
     return Probe(True, match.group(1), path, detail)
+
+
+def _auto_version(output: str) -> str:
+    from porter.backends.hip.compile_gate import hip_version_of
+
+    version = hip_version_of(output)
+    return f"--hip-version auto = {version}" if version else ""
 
 
 def probe_hip_gate(hipcc: str, arch: str, *, timeout: float | None = None) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def test_versions_and_gpus_are_parsed(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(doctor, "find_tool", lambda name: tools.get(name))
     assert doctor.probe_nvcc().version == "13.0.88"
     hipcc = doctor.probe_hipcc()
-    assert (hipcc.version, hipcc.detail) == ("5.2.21153-0", "clang 15.0.6")
+    assert (hipcc.version, hipcc.detail) == ("5.2.21153-0", "clang 15.0.6; --hip-version auto = 5.2")
     gpus, smi = doctor.probe_gpus()
     assert gpus == [{"vendor": "nvidia", "name": "NVIDIA H100 80GB HBM3"}]
     assert smi["nvidia-smi"].found and not smi["rocm-smi"].found

@@ -9,21 +9,17 @@ from __future__ import annotations
 import re
 
 from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.project_symbols import project_names
 from porter.backends.hip.tables import name_tables, porter_table
 from porter.frontends.treesitter import Node, Region, iter_name_leaves
 
 RULE = "rename"
 
 #: Names shaped like CUDA APIs. A name of this shape that the tables do not know, and that the
-#: file does not declare itself, has no HIP equivalent porter knows of.
+#: project does not declare (the file or a header it includes), has no HIP equivalent porter knows of.
 _CUDA_API_SHAPE = re.compile(
     r"^(cuda[A-Z]\w*|cu[A-Z][a-z]\w*|CU_[A-Z]\w*|CUDA_[A-Z]\w*|cublas\w+|CUBLAS_\w+|curand\w+|CURAND_\w+"
     r"|cufft\w+|CUFFT_\w+|cusparse\w+|CUSPARSE_\w+|cudnn\w+|CUDNN_\w+|cutensor\w+|nvjpeg\w+)$")
-
-_DECLARATOR_TYPES = {"function_declarator", "init_declarator", "pointer_declarator", "array_declarator",
-                     "reference_declarator", "preproc_def", "preproc_function_def", "type_definition",
-                     "struct_specifier", "class_specifier", "enum_specifier", "enumerator",
-                     "parameter_declaration", "declaration", "field_declaration", "alias_declaration"}
 
 
 def rename(ctx: RewriteContext) -> None:
@@ -31,7 +27,7 @@ def rename(ctx: RewriteContext) -> None:
     renames = _effective_renames(ctx)
     unsupported = porter_table()["unsupported"]
     macros = porter_table()["cuda_macros"]
-    declared = _declared_names(ctx.regions)
+    declared = project_names(ctx.syntax, ctx.source.path)
     version_gaps = unsupported_in_version(ctx)  # reported by check_version_gaps; left as written
     libraries_seen: dict[str, tuple[Region, Node]] = {}
     for region in ctx.regions:
@@ -161,27 +157,6 @@ def _in_preprocessor_condition(leaf: Node) -> bool:
 def _is_member(leaf: Node) -> bool:
     parent = leaf.parent
     return parent is not None and parent.type == "field_expression" and leaf.type == "field_identifier"
-
-
-def _declared_names(regions: list[Region]) -> set[str]:
-    """Names the file declares (functions, macros, variables, types) -- never renamed or reported."""
-    names: set[str] = set()
-    for region in regions[:1]:
-        for node in region.find({"function_declarator", "preproc_def", "preproc_function_def",
-                                             "type_definition", "struct_specifier", "class_specifier",
-                                             "enumerator", "init_declarator"}, region.root):
-            target = node.child_by_field_name("declarator") if node.type != "enumerator" else None
-            if node.type in ("preproc_def", "preproc_function_def", "enumerator",
-                             "struct_specifier", "class_specifier"):
-                target = node.child_by_field_name("name")
-            if node.type == "type_definition":
-                target = node.child_by_field_name("declarator")
-            while target is not None and target.type not in ("identifier", "type_identifier",
-                                                             "field_identifier"):
-                target = target.child_by_field_name("declarator")
-            if target is not None:
-                names.add(region.text(target))
-    return names
 
 
 def _library_of(name: str) -> dict | None:

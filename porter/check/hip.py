@@ -61,7 +61,8 @@ class HipChecker:
             return UNSUPPORTED, first_error(port)
         if self.machine.hipcc is None:
             return UNAVAILABLE, self.machine.missing["hipcc"]
-        result = compile_check(port.code, arch, hipcc=self.machine.hipcc, name=port.source.path.name)
+        result = compile_check(port.code, arch, hipcc=self.machine.hipcc, name=port.source.path.name,
+                               include_dirs=(port.source.path.parent,))
         if result.ok:
             return PASS, "compiles" + (" (-nogpulib -fgpu-rdc)" if "-nogpulib" in result.command else "")
         if result.missing_header:

@@ -22,7 +22,8 @@ def hip_options(function):
                                  "(gfx90a, gfx942: 64 lanes; gfx1030, gfx1100: 32 lanes).")(function)
     function = click.option("--hip-version", default="6.3", show_default=True, metavar="V",
                             help="HIP: the HIP/ROCm version to target, e.g. 5.2 or 6.3 "
-                                 "(before 6.2 there are no *_sync warp built-ins).")(function)
+                                 "(before 6.2 there are no *_sync warp built-ins), or 'auto': "
+                                 "the version of the hipcc found here (see porter doctor).")(function)
     return function
 
 
