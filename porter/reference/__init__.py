@@ -13,9 +13,10 @@ Known differences from a GPU (inside porter's tolerances for every golden kernel
 
 * libm's ``expf``, ``logf``, ``tanhf``... instead of CUDA's device math (both within 2 ulp);
 * no FMA contraction: ``a*b+c`` is rounded twice, where nvcc usually fuses it;
-* one interleaving: the threads of a block run in order between barriers and blocks one after
-  another, so a kernel with a data race (between threads or between blocks) gives one fixed answer
-  of the many a GPU may give;
+* two interleavings: the threads of a block run in order between barriers and blocks one after
+  another, once first to last and once last to first (with other bytes around each buffer); a
+  kernel whose outputs differ between the two (a data race, or a read outside a buffer) has no one
+  answer and is a :class:`ReferenceFault`, and a race the two orders do not expose goes unseen;
 * float-to-int casts of NaN or out-of-range values follow x86 (INT_MIN), not the GPU (saturation).
 
 It is not a GPU substitute for goldens: goldens are recorded on a real GPU with nvcc and stay the

@@ -15,7 +15,14 @@
 //   * warp operations (shuffles, votes, __syncwarp) meet at a per-warp barrier (32 lanes by
 //     linear thread id, a partial last warp has fewer) and exchange values through per-warp slots;
 //   * cudaMalloc'd buffers end at a PROT_NONE page and dynamic shared memory is followed by one,
-//     so reading or writing past the end stops the run with a message instead of reading garbage.
+//     so reading or writing past the end stops the run with a message instead of reading garbage;
+//     a buffer starts 16-byte aligned after a PROT_NONE page, so what lies between that page and
+//     its start, and up to 15 bytes after its end when its size is not a multiple of 16, is
+//     padding: filled with the byte $PORTER_REFERENCE_PADDING (0 by default) and checked before
+//     results are copied back (a write into it stops the run);
+//   * $PORTER_REFERENCE_ORDER=reverse runs the blocks of a grid and the threads of a block last to
+//     first: porter.reference runs each case a second time so, with other padding, and outputs
+//     that differ mean a read outside a buffer or a data race (no one answer to compare with).
 // Results on stderr start with "reference: " and the process exits with a code from `Exit`.
 #pragma once
 
@@ -274,6 +281,15 @@ inline void trampoline() {
   stop(kDeadlock, "deadlock", detail);
 }
 
+// $PORTER_REFERENCE_ORDER=reverse: blocks and the threads of a block run last to first.
+inline bool reverse_order() {
+  static const bool value = [] {
+    const char* text = std::getenv("PORTER_REFERENCE_ORDER");
+    return text && std::strcmp(text, "reverse") == 0;
+  }();
+  return value;
+}
+
 inline void run_block(unsigned count) {
   if (fibers.size() < count) fibers.resize(count);
   warps.assign((count + 31) / 32, Warp{});
@@ -302,8 +318,8 @@ inline void run_block(unsigned count) {
   unsigned remaining = count;
   while (remaining) {
     bool ran = false;
-    for (unsigned i = 0; i < count; ++i) {
-      Fiber& f = fibers[i];
+    for (unsigned k = 0; k < count; ++k) {
+      Fiber& f = fibers[reverse_order() ? count - 1 - k : k];
       if (f.done || (f.wait_on && *f.wait_on == f.wait_value)) continue;
       f.wait_on = nullptr;
       current = &f;
@@ -330,12 +346,13 @@ void launch(dim3 grid, dim3 block_shape, unsigned shared, void (*kernel)(Params.
   using Body = decltype(body);
   fiber_body = [](void* p) { (*static_cast<Body*>(p))(); };
   fiber_arg = &body;
-  for (unsigned z = 0; z < grid.z; ++z)
-    for (unsigned y = 0; y < grid.y; ++y)
-      for (unsigned x = 0; x < grid.x; ++x) {
-        block_idx = uint3{x, y, z};
-        run_block(count);
-      }
+  unsigned long long blocks = 1ull * grid.x * grid.y * grid.z, plane = 1ull * grid.x * grid.y;
+  for (unsigned long long k = 0; k < blocks; ++k) {
+    unsigned long long b = reverse_order() ? blocks - 1 - k : k;
+    block_idx = uint3{static_cast<unsigned>(b % grid.x), static_cast<unsigned>(b / grid.x % grid.y),
+                      static_cast<unsigned>(b / plane)};
+    run_block(count);
+  }
 }
 
 // Faults (a guard page, a division by zero, a stack overflow) are reported with the thread that
@@ -709,14 +726,37 @@ enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 struct cudaDeviceProp { char name[256]; int major, minor; };
 
 namespace porter_ref {
-struct Allocation { void* start; char* base; size_t total; };
+struct Allocation { char* start; char* base; size_t total; size_t bytes; size_t used; };
 inline std::vector<Allocation>& allocations() {
   static std::vector<Allocation> table;
   return table;
 }
+// The byte the padding after each buffer holds ($PORTER_REFERENCE_PADDING, 0 to 255).
+inline unsigned char padding_byte() {
+  static const unsigned char value = [] {
+    const char* text = std::getenv("PORTER_REFERENCE_PADDING");
+    return static_cast<unsigned char>(text ? std::strtoul(text, nullptr, 0) : 0);
+  }();
+  return value;
+}
+inline bool holds_padding(const char* from, const char* to) {
+  for (const char* p = from; p < to; ++p)
+    if (static_cast<unsigned char>(*p) != padding_byte()) return false;
+  return true;
+}
+// Stop the run when a kernel wrote into the padding before or after a buffer.
+inline void check_padding() {
+  for (const Allocation& a : allocations()) {
+    if (!holds_padding(a.base + kPage, a.start))
+      stop(kFault, "fault", "invalid memory access (a write before the start of a buffer, into its padding)");
+    if (!holds_padding(a.start + a.bytes, a.start + a.used))
+      stop(kFault, "fault", "invalid memory access (a write past the end of a buffer, into its padding)");
+  }
+}
 }  // namespace porter_ref
 
-// Each buffer ends 16-byte aligned right below an inaccessible page.
+// Each buffer starts 16-byte aligned and ends right below an inaccessible page, or in padding
+// (see check_padding) when its size is not a multiple of 16.
 inline cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   using namespace porter_ref;
   size_t used = round_up(bytes ? bytes : 1, 16);
@@ -725,7 +765,9 @@ inline cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   mprotect(base, kPage, PROT_NONE);
   mprotect(base + total - kPage, kPage, PROT_NONE);
   char* start = base + total - kPage - used;
-  allocations().push_back({start, base, total});
+  std::memset(base + kPage, padding_byte(), static_cast<size_t>(start - base) - kPage);
+  std::memset(start + bytes, padding_byte(), used - bytes);
+  allocations().push_back({start, base, total, bytes, used});
   *pointer = start;
   return cudaSuccess;
 }
@@ -739,7 +781,8 @@ inline cudaError_t cudaFree(void* pointer) {
     }
   return cudaSuccess;
 }
-inline cudaError_t cudaMemcpy(void* to, const void* from, size_t bytes, cudaMemcpyKind) {
+inline cudaError_t cudaMemcpy(void* to, const void* from, size_t bytes, cudaMemcpyKind kind) {
+  if (kind == cudaMemcpyDeviceToHost) porter_ref::check_padding();
   if (bytes) std::memmove(to, from, bytes);
   return cudaSuccess;
 }

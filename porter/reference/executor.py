@@ -24,16 +24,19 @@ Outcomes other than outputs are exceptions, all :class:`ReferenceError`:
 * :class:`ReferenceUnsupported`: the kernel uses something the shim cannot run (inline PTX, a
   CUDA header or built-in the shim lacks);
 * :class:`ReferenceTimeout`: the build or the run took longer than allowed (an endless loop);
-* :class:`ReferenceFault`: the run stopped: an access past the end of a buffer or of dynamic
-  shared memory, a deadlock at a barrier, an integer division by zero, a crash.
+* :class:`ReferenceFault`: the run stopped: an access outside a buffer or past the end of dynamic
+  shared memory, a deadlock at a barrier, an integer division by zero, a crash; or the kernel has
+  no one answer: every case runs twice, the second time with other bytes in the padding around
+  each buffer (the shim checks it for writes) and the blocks and threads in reverse order, and
+  outputs that differ beyond the spec's tolerances mean a read outside a buffer or a data race.
 
 Compiled launchers are cached by the sha256 of everything that goes into them, under
 ``$TMPDIR/porter-reference-UID`` (``PORTER_REFERENCE_CACHE`` overrides), rejections included.
 
 Known differences from a GPU, all inside porter's tolerances for the golden kernels: libm's
 ``expf``/``logf``/... instead of CUDA's (both within 2 ulp), no FMA contraction, no excess
-parallelism (threads of a block run in order between barriers, so kernels with data races give
-one fixed interleaving), C++ float-to-int casts of NaN or out-of-range values (x86 gives INT_MIN,
+parallelism (threads of a block run in order between barriers; a data race that changes the
+outputs shows as a difference between the forward and the reverse run, a ReferenceFault), C++ float-to-int casts of NaN or out-of-range values (x86 gives INT_MIN,
 the GPU saturates; the ``__float2int_*`` intrinsics saturate like the GPU).
 """
 
@@ -50,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from porter.check.compare import compare_outputs
 from porter.golden.inputs import make_inputs
 from porter.golden.launcher import generate_launcher
 from porter.golden.model import CaseSpec, KernelSpec
@@ -67,6 +71,10 @@ CUDA_HEADERS = ("cuda_runtime.h", "cuda.h", "cuda_fp16.h", "cuda_bf16.h", "devic
 COMPILE_TIMEOUT_S = 120.0
 MEMORY_LIMIT_BYTES = 8 << 30  # address space of a run: endless allocations fail instead of swapping
 EXIT_FAULT, EXIT_DEADLOCK, EXIT_UNSUPPORTED = 71, 72, 73  # the shim's porter_ref::Exit
+#: (padding byte, thread order) of the two runs of each case: the shim fills what lies around each
+#: buffer with $PORTER_REFERENCE_PADDING and runs blocks and threads in $PORTER_REFERENCE_ORDER;
+#: outputs that differ (beyond the spec's tolerances) mean the kernel has no one answer.
+SECOND_OPINION = ((0x00, "forward"), (0xFF, "reverse"))
 
 LAUNCH_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<kernel>::[^\n]*?)<<<launch\.grid, launch\.block, "
                          r"launch\.shared>>>\((?P<empty>\))?", re.M)
@@ -122,12 +130,22 @@ def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout
     with tempfile.TemporaryDirectory(prefix="porter-reference-run-") as folder:
         plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
         plan.write_bytes(encode_plan(resolved, inputs))
-        _execute([str(binary), str(plan), str(output)], timeout)
-        try:
-            buffers = decode_output(output.read_bytes(), resolved, inputs)
-        except (OSError, PlanFormatError) as error:
-            raise ReferenceFault(f"bad launcher output: {error}") from None
-    return {b.name: buffers[b.name] for b in spec.buffers if b.is_output}
+        runs = []
+        for padding, order in SECOND_OPINION:
+            output.unlink(missing_ok=True)
+            _execute([str(binary), str(plan), str(output)], timeout, padding, order)
+            try:
+                buffers = decode_output(output.read_bytes(), resolved, inputs)
+            except (OSError, PlanFormatError) as error:
+                raise ReferenceFault(f"bad launcher output: {error}") from None
+            runs.append({b.name: buffers[b.name] for b in spec.buffers if b.is_output})
+    first, second = runs
+    differs = compare_outputs(spec, first, second)
+    if not differs.ok:
+        raise ReferenceFault("the outputs depend on what lies outside a buffer (a read before its start or past "
+                             "its end, into its padding) or on the order threads run in (a data race): "
+                             f"{differs.detail}")
+    return first
 
 
 def build(source_text: str, spec: KernelSpec) -> Path:
@@ -242,10 +260,11 @@ def _is_cuda_name(name: str) -> bool:
     return name.startswith(("__", "atomic", "cooperative_groups", "cuda", "nvcuda", "cub", "thrust"))
 
 
-def _execute(command: list[str], timeout: float) -> None:
+def _execute(command: list[str], timeout: float, padding: int, order: str) -> None:
+    environment = {**os.environ, "PORTER_REFERENCE_PADDING": str(padding), "PORTER_REFERENCE_ORDER": order}
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                preexec_fn=_limit_memory)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, preexec_fn=_limit_memory,
+                                env=environment)
     except subprocess.TimeoutExpired:
         raise ReferenceTimeout(f"the kernels ran longer than {timeout:g} s") from None
     if result.returncode == 0:

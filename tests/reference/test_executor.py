@@ -109,6 +109,40 @@ def test_read_past_the_end_of_a_buffer_faults() -> None:
         run_reference(mutant, spec, case)
 
 
+def test_read_into_the_padding_after_a_buffer_faults() -> None:
+    """stencil_1d_3pt's smallest case has n = 2 floats (8 bytes, ending in 8 bytes of padding
+    before the guard page): reading x[n] must fault, not read whatever the padding holds."""
+    spec, case, _ = _smallest("stencil_1d_3pt")
+    assert dict(case.sizes)["n"] * 4 % 16
+    mutant = spec.source.read_text().replace("min(i + 1, n - 1)", "min(i + 1, n + 1)")
+    with pytest.raises(ReferenceFault, match="outside a buffer"):
+        run_reference(mutant, spec, case)
+
+
+def test_write_into_the_padding_after_a_buffer_faults() -> None:
+    spec, case, _ = _smallest("stencil_1d_3pt")
+    mutant = spec.source.read_text().replace("y[i] =", "y[i + 1] =")
+    with pytest.raises(ReferenceFault, match="write past the end of a buffer"):
+        run_reference(mutant, spec, case)
+
+
+def test_read_before_the_start_of_a_buffer_faults() -> None:
+    """conv2d_3x3 with taps[(dy - 1) * 3 + ...] reads taps[-6..-1]: memory before the buffer."""
+    spec, case, _ = _smallest("conv2d_3x3")
+    mutant = spec.source.read_text().replace("taps[(dy + 1) * 3", "taps[(dy - 1) * 3")
+    with pytest.raises(ReferenceFault, match="outside a buffer"):
+        run_reference(mutant, spec, case)
+
+
+def test_data_race_between_threads_faults() -> None:
+    """scale_bias with i = row + cols + col: threads of different columns write one y[i] with
+    different values, so the outputs depend on the order the threads run in."""
+    spec, case, _ = _smallest("scale_bias")
+    mutant = spec.source.read_text().replace("int i = row * cols + col;", "int i = row + cols + col;")
+    with pytest.raises(ReferenceFault, match="data race"):
+        run_reference(mutant, spec, case)
+
+
 def test_barrier_deadlock_faults() -> None:
     """Half of each warp waits at a shuffle of the whole warp, the other half at __syncthreads."""
     spec, case, _ = _smallest("saxpy")
