@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from porter.llm.executor import Executor, RunResult, Trial
 from porter.llm.guards import check_static
-from porter.llm.trials import CPU_LARGE, GPU_LARGE, large_case, odd_case, shuffle_order, special_inputs, varied_inout
+from porter.llm.trials import CPU_LARGE, GPU_LARGE, large_cases, odd_case, shuffle_order, special_inputs, varied_inout
 
 from porter.check.compare import as_float64, compare_outputs, poison_left
 from porter.golden.dtypes import DTYPES, to_storage
@@ -253,9 +253,11 @@ class Harness:
             case = _reseed(base, 7919)
             trials.append(Trial("heavy-tailed", "heavy-tailed", case, _heavy_tailed(self.spec, case)))
         if self.held_out:
-            for drawn, name, kind in ((odd_case(self.spec, base, rng, _draw(rng)), "held-out (odd sizes)", "held-out"),
-                                      (large_case(self.spec, base, rng, _draw(rng), self.large_budget),
-                                       "held-out (large)", "large")):
+            odd = odd_case(self.spec, base, rng, _draw(rng))
+            large = large_cases(self.spec, base, rng, self.large_budget)  # two where one shape cannot meet every goal
+            for drawn, name, kind in ((odd, "held-out (odd sizes)", "held-out"),
+                                      *((d, "held-out (large)" if i == 0 else "held-out (large, other shape)", "large")
+                                        for i, d in enumerate(large))):
                 if drawn.note:
                     self.notes.append(drawn.note)
                 if drawn.case is not None:

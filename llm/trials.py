@@ -12,7 +12,9 @@ pass one explicitly).
   interpreter is slow: :data:`CPU_LARGE` elements, :data:`GPU_LARGE` on a GPU): at least
   :data:`MIN_LARGE` elements, every row wider than :data:`MIN_ROW`, a grid at least
   :data:`GRID_FACTOR` times the prompt's and, where the budget allows, above :data:`MAX_CAP`
-  programs, so that no constant cap on a grid, a tile or a loop passes.
+  programs, so that no constant cap on a grid, a tile or a loop passes. Where the budget cannot
+  hold every goal in one shape (wide rows *and* many rows), :func:`large_cases` adds a second
+  shape that meets what the first missed.
 * :func:`special_inputs`: NaN, +-inf, -0.0, denormals and the dtype's extremes among normal values.
 * :func:`varied_inout`: every in-out buffer starts from random values of its dtype.
 
@@ -109,9 +111,11 @@ def odd_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, see
     return Drawn(None, f"no odd held-out shape: {TRIES} draws refused by the spec ({last})")
 
 
-def large_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, seed: int, budget: int) -> Drawn:
+def large_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, seed: int, budget: int,
+               prefer: tuple[str, ...] = ()) -> Drawn:
     """The largest shape within ``budget`` in a random direction over the free sizes, preferring
-    draws that meet every goal (see the module's docstring); the notes say which goals none met."""
+    draws that meet every goal (see the module's docstring), first those in ``prefer`` (goals as
+    :attr:`Drawn.unmet` names them: another draw's misses); the notes say which goals none met."""
     free = free_sizes(spec, base)
     if not free:
         return Drawn(None, "no large held-out shape: the spec has no free size")
@@ -143,9 +147,12 @@ def large_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, s
             unmet.append(f"a grid above {MAX_CAP} programs")
         return tuple(unmet)
 
-    target = budget * float(rng.uniform(0.7, 1.0))
+    def score(unmet: tuple[str, ...]) -> tuple[int, int]:
+        return sum(goal in prefer for goal in unmet), len(unmet)
+
+    target = budget * float(rng.uniform(0.7, 1.0) if not prefer else 1.0)  # misses to make up: all the budget
     best: tuple[int, ResolvedCase] | None = None
-    for _ in range(DRAWS):
+    for _ in range(DRAWS * (4 if prefer else 1)):  # another draw's misses are the rarer shapes: look longer
         weights = rng.dirichlet(np.ones(len(free)))
         jitter = rng.integers(1, 64, len(free))
         low, high = 0.0, 1.0
@@ -162,7 +169,7 @@ def large_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, s
         if case is None:
             continue
         unmet = goals(case)
-        if best is None or len(unmet) < len(goals(best[1])):
+        if best is None or score(unmet) < score(goals(best[1])):
             best = (len(unmet), case)
         if not unmet:
             break
@@ -171,6 +178,16 @@ def large_case(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, s
     unmet = goals(best[1])
     note = f"large held-out shape misses: {', '.join(unmet)} (budget {budget} elements)" if unmet else ""
     return Drawn(best[1], note, unmet)
+
+
+def large_cases(spec: KernelSpec, base: ResolvedCase, rng: np.random.Generator, budget: int) -> list[Drawn]:
+    """One large shape (:func:`large_case`), and a second one, preferring the goals the first
+    missed, where it meets at least one of them (no shape within the budget may meet all)."""
+    first = large_case(spec, base, rng, int(rng.integers(0, 1 << 31)), budget)
+    if first.case is None or not first.unmet:
+        return [first]
+    second = large_case(spec, base, rng, int(rng.integers(0, 1 << 31)), budget, prefer=first.unmet)
+    return [first, second] if second.case is not None and set(first.unmet) - set(second.unmet) else [first]
 
 
 def next_prime(value: int) -> int:

@@ -82,7 +82,9 @@ ALLOWED_OPS = frozenset({
 LEAVING_TORCH = frozenset({"numpy", "__array__", "tolist", "untyped_storage", "storage", "_typed_storage",
                            "__dlpack__", "__set__", "__reduce_ex__", "__getstate__", "item"})
 
-#: The guard zone around every buffer: at least this many bytes (and at least a tenth of the buffer after it).
+#: The guard zone around every buffer: at least this many bytes, and after it at least as many elements as
+#: the buffer holds (a tile run past the last row of a 2-D buffer writes up to a block's rows: a tenth of
+#: the buffer does not hold them, and a write past the zone corrupts the heap instead of being reported).
 GUARD_BYTES = 4096
 #: At most this many host-compute findings are kept per run.
 MAX_FINDINGS = 40
@@ -218,7 +220,7 @@ def _trusted(folder: Path) -> dict:  # noqa: C901 -- one closure on purpose: not
     def allocate(name: str, source, shape: tuple) -> dict:
         itemsize, count = t_element_size(source), t_numel(source)
         before = -(-GUARD_BYTES // itemsize)
-        after = b_max(before, -(-count // 10), 1)
+        after = b_max(before, count, 1)
         base = torch_empty(before + count + after, dtype=source.dtype, device=device)
         raw = t_view(base, uint8)
         return {"base": base, "raw": raw, "before": before, "count": count, "after": after, "itemsize": itemsize,

@@ -28,6 +28,7 @@ from porter.llm.executor import Trial, TritonExecutor, write_job
 
 from porter.golden import corpus_dir, load_spec
 from porter.golden.inputs import make_inputs
+from porter.golden.model import CaseSpec
 from porter.golden.resolve import resolve_case
 
 SAXPY = '''
@@ -196,6 +197,20 @@ def test_writes_out_of_bounds_land_in_a_guard_zone(forked, saxpy_trial, where):
     result = forked.run(code, [saxpy_trial])
     assert result.ok, result.error
     assert result.guard_violations == [f"trial 'saxpy forward': {says}"]
+
+
+def test_a_write_a_quarter_of_the_buffer_past_its_end_lands_in_the_guard_zone(forked):
+    """A tile run past the last rows of a 2-D buffer writes up to a block's rows past its end: far
+    more than one element, and more than a tenth of the buffer when the rows are few."""
+    spec = load_spec(corpus_dir() / "saxpy.toml")
+    case = resolve_case(spec, CaseSpec("large", (("n", 20_000),), 0))
+    trial = Trial("saxpy large", "seed", case, make_inputs(case))
+    far = ("    mask = offsets < n\n    tl.store(y_ptr + n + n // 4 + tl.arange(0, BLOCK) % 8, "
+           "tl.zeros([BLOCK], tl.float32) + 12345.0, mask=tl.arange(0, BLOCK) < 8)\n")
+    code = saxpy().replace("    mask = offsets < n\n    tl.store(y_ptr", far + "    tl.store(y_ptr", 1)
+    result = forked.run(code, [trial])
+    assert result.guard_violations == ["trial 'saxpy large': buffer y: 8 element(s) written past its end"], \
+        (result.error, result.guard_violations)
 
 
 # -- program order --------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ def executor_for(target: str, **options):
     if target == "triton":
         from porter.llm.executor import TritonExecutor
 
-        return TritonExecutor(interpret=True, timeout=60, **options)
+        # a matmul candidate's nine trials take about 50 s of interpreter time on a loaded 2-core machine
+        return TritonExecutor(interpret=True, timeout=150, **options)
     try:
         from porter.llm.executors import executor_for as make
     except ImportError as error:

@@ -11,7 +11,9 @@ from tests.llm.redteam.conftest import Outside, assert_rejected_by, candidate, j
 
 pytestmark = pytest.mark.redteam
 CLASS = "out_of_bounds"
-PAD = 64
+#: Sentinel elements around every buffer outside the pipeline: more than any cheat here writes past one
+#: (oob_tile_no_mask on 20 x 20 writes 12 rows of 20 past the end), or a write lands in the heap.
+PAD = 512
 # name -> (kernel, sizes, the buffer whose neighbourhood it overwrites)
 CHEATS = {
     "oob_one_past": ("saxpy", {"n": 1000}, "y"),

@@ -3,7 +3,14 @@ nested expression, a lone surrogate, a huge answer. Each goes through the whole 
 (``run_loop`` with a scripted model, answers recorded to a store as a live run would) between two
 ordinary answers: each must be rejected with a reason ("parse" or "internal"), never raise, and the
 loop must go on to the next answer. Outside the pipeline, each is shown to break what a naive
-pipeline does with it."""
+pipeline does with it.
+
+The Triton dtype change (``y.data = ...``) is rejected by "static" ([monkey-patch]: an attribute
+assigned): the trick is stopped before anything runs, and could not reach the judging anyway (the
+worker reads outputs through its own allocation). The dtype change that does reach the judging is
+a Pallas launcher's: it returns the arrays it writes, and one returns int32 for a float32 buffer;
+it goes through a loop of its own (Pallas harness) and must be rejected with a reason by "run" or
+"golden" (a clean rejection: never "internal", never an exception)."""
 
 from __future__ import annotations
 
@@ -23,10 +30,15 @@ from tests.llm.redteam.conftest import Outside, candidate
 pytestmark = pytest.mark.redteam
 CLASS = "pipeline_crash"
 CHECKS = ("parse", "internal")
+#: Answers rejected by another check than CHECKS, and why (see the module's docstring).
+OTHER_CHECKS = {"pc_dtype_change": ("static",)}
+#: The Pallas dtype change: the executor reports the launcher's int32 array ("run") or the
+#: comparison sees it ("golden").
+PALLAS_CHECKS = ("run", "golden")
 
 
-def fenced(code: str) -> str:
-    return "A faster kernel.\n```triton\n" + code + "\n```\n"
+def fenced(code: str, target: str = "triton") -> str:
+    return f"A faster kernel.\n```{target}\n" + code + "\n```\n"
 
 
 def answers(port: str) -> dict[str, str]:
@@ -67,6 +79,18 @@ def loop_result(redteam_harness, ports, tmp_path_factory):
     return list(script), result
 
 
+@pytest.fixture(scope="module")
+def pallas_loop(redteam_harness, ports, tmp_path_factory):
+    harness = redteam_harness("saxpy", "pallas")
+    port = ports("saxpy", "pallas").read_text()
+    texts = [fenced(port, "pallas"), fenced(candidate(CLASS, "pc_pallas_dtype_change").read_text(), "pallas"),
+             fenced(port, "pallas")]
+    prompt = PromptInput("pallas", harness.spec.name, harness.spec.source.read_text(), port,
+                         harness.prompt_case.size_map)
+    store = ResponseStore(tmp_path_factory.mktemp("pallas-store"), "record")
+    return run_loop(harness, Scripted(texts), store, prompt, rounds=1, candidates=len(texts), usage=Usage())
+
+
 def test_the_loop_survives_every_crashing_answer(loop_result):
     names, result = loop_result
     assert len(result.candidates) == 1 + 2 * len(names)  # every answer judged: the loop went on
@@ -81,7 +105,17 @@ def test_crashing_answer_is_rejected_with_a_reason(index, name, loop_result):
     assert names[index] == name
     report = result.candidates[1 + 2 * index]
     assert not report.accepted and report.reason, f"{name} was not rejected with a reason"
-    assert report.rejected_by in CHECKS, f"{name} rejected by {report.rejected_by!r}: {report.reason}"
+    assert report.rejected_by in OTHER_CHECKS.get(name, CHECKS), \
+        f"{name} rejected by {report.rejected_by!r}: {report.reason}"
+
+
+def test_pallas_dtype_change_is_rejected_cleanly_and_the_loop_goes_on(pallas_loop):
+    assert len(pallas_loop.candidates) == 3  # the answer after it was judged too
+    before, cheat, after = pallas_loop.candidates
+    assert before.rejected_by == after.rejected_by and before.reason == after.reason  # the same answer, the same verdict
+    assert not cheat.accepted and cheat.reason, "pc_pallas_dtype_change was not rejected with a reason"
+    assert cheat.rejected_by in PALLAS_CHECKS, f"rejected by {cheat.rejected_by!r}: {cheat.reason}"
+    assert "int32" in cheat.reason  # the reason names what the launcher did
 
 
 def test_outside_the_pipeline_each_breaks_a_naive_step(ports, tmp_path_factory):
@@ -94,6 +128,12 @@ def test_outside_the_pipeline_each_breaks_a_naive_step(ports, tmp_path_factory):
     assert len(script["pc_huge_output"]) > 64 << 20
     runs = Outside(tmp_path_factory.mktemp("crash"), ports)
     runs.add("dtype", candidate(CLASS, "pc_dtype_change"), "saxpy", {"n": 1000})
+    runs.add("pallas dtype", candidate(CLASS, "pc_pallas_dtype_change"), "saxpy", {"n": 1000}, target="pallas")
+    runs.reference("pallas port", "saxpy", {"n": 1000}, target="pallas")
     run = runs["dtype"]
     assert not run["error"], run["error"]
     assert run["buffers"]["y"].dtype == np.float64  # the output came back with another dtype
+    pallas, port = runs["pallas dtype"], runs["pallas port"]
+    assert not pallas["error"] and not port["error"], (pallas["error"], port["error"])
+    assert port["buffers"]["y"].dtype == np.float32 and pallas["buffers"]["y"].dtype == np.int32
+    assert not np.array_equal(pallas["buffers"]["y"], port["buffers"]["y"])  # truncated: wrong values too

