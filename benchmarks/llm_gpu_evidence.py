@@ -752,13 +752,13 @@ def render(data: dict) -> str:
              f"- date: {data['date']}{' - ' + data['finished'] if data.get('finished') else ' (running)'}",
              f"- device: {env.get('gpu', 'no GPU')} (driver {env.get('driver')}, CUDA {env.get('torch_cuda')}), "
              f"{env.get('cpus')} CPUs, commit {env.get('commit')}",
-             f"- versions: " + ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items() if v),
+             "- versions: " + ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items() if v),
              f"- sandbox: {box.get('status')}; a {box.get('job_device', 'cuda')} job with a Triton kernel inside: "
              f"{'ok' if box.get('gpu_job_ok') else 'FAILED'}; driver: {box.get('driver')}"
              + (f"; **{box['fallback']}**" if box.get("fallback") else "")
              + ("" if box.get("confined", True) or box.get("fallback") else "; **candidates run UNCONFINED "
                 "(--unconfined)**"),
-             f"- peaks (timing floor): " + (f"copy {peaks['bandwidth_Bps'] / 1e12:.3f} TB/s, fp32 matmul "
+             "- peaks (timing floor): " + (f"copy {peaks['bandwidth_Bps'] / 1e12:.3f} TB/s, fp32 matmul "
                                             f"{peaks['flops'] / 1e12:.1f} TFLOP/s ({peaks['method']})"
                                             if peaks and "error" not in peaks else
                                             f"not measured: {peaks['error']}" if peaks else "none (not timed)"),
