@@ -109,7 +109,8 @@ CHEATS = (
     _cheat("other_thread", CANDIDATES, "vector_add", "launches from another thread; the launcher returns at once",
            RUNTIME),
     _cheat("sp_gpu_probe", f"{REDTEAM}/shares_process", "reduce_atomic",
-           "asks torch.cuda.is_available() and, on a GPU, skips the atomic (faster, wrong)", ("golden",)),
+           "asks torch.cuda.is_available() and, on a GPU, skips the atomic (faster, wrong; its racing stores also "
+           "differ from run to run)", ("golden", "integrity")),
     Item("impossible_speed", f"{CANDIDATES}/impossible_speed.py", "vector_add", "triton", "control",
          "correct code: its trick is the CPU tests' fake clock, so with real timing it is accepted, above the floor"),
 )
@@ -266,7 +267,7 @@ class Harnesses:
         try:
             spec = load_spec(corpus_dir() / f"{kernel}.toml")
             with TRANSLATE:
-                port = porter.translate(corpus_dir() / f"{kernel}.cu", target).code
+                port = porter.translate(corpus_dir() / f"{kernel}.cu", target, instantiate=spec.instances).code
             device = "cpu" if self.ctx.cpu else "cuda"
             options = {"interpret": self.ctx.cpu} if target == "triton" else {"device": device}
             executor = executor_for(target, unconfined=self.ctx.unconfined, spec=spec, **options)

@@ -165,7 +165,7 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
     if not isinstance(spec, KernelSpec):
         spec = load_spec(Path(spec) if spec else source.with_suffix(".toml"))
     if port is None:
-        port = _deterministic_port(source, target)
+        port = _deterministic_port(source, target, spec.instances)
     if provider is None:
         if model is None:
             raise ValueError("give model='provider/name' (or a provider)")
@@ -185,11 +185,13 @@ def optimize(source: str | Path, target: str, *, model: str | None = None, provi
             executor.close()
 
 
-def _deterministic_port(source: Path, target: str) -> str:
+def _deterministic_port(source: Path, target: str, instances: tuple[str, ...] = ()) -> str:
+    """porter's own port of ``source``, with the template instances the spec's launches name."""
     import porter
 
     try:
-        result = porter.translate(source, target)
+        options = {"instantiate": instances} if instances and target != "hip" else {}  # HIP keeps templates
+        result = porter.translate(source, target, **options)
     except Exception as error:  # noqa: BLE001 -- a missing backend is a user-facing message, not a crash
         raise ValueError(f"porter cannot port {source.name} to {target} yet ({error}); pass the port with "
                          "--port FILE") from None
