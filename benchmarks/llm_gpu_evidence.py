@@ -852,7 +852,14 @@ def _git_commit() -> str | None:
         done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() or None
+    commit = done.stdout.strip() or None
+    # A copied working tree can carry an older .git: say when the files differ from that commit.
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=30).stdout.split("\n")
+    changed = [line[3:] for line in changed if line.strip()]
+    if commit and changed:
+        commit += f" with {len(changed)} tracked file(s) changed: {', '.join(changed[:8])}"
+    return commit
 
 
 if __name__ == "__main__":
