@@ -81,3 +81,16 @@ def test_cli_replays_offline(tmp_path, monkeypatch):
     assert "sk-cli-secret-value" not in run.output + report.read_text()
     miss = CliRunner().invoke(optimize, args[:3] + ["--model", "openai/other-model"] + args[5:])
     assert miss.exit_code == 1 and "no recorded response for key" in miss.output
+
+
+def test_the_deterministic_port_instantiates_the_template_kernels_the_spec_launches():
+    """reduce_shared launches ``reduce_sum<256>``: the port the loop starts from must define it
+    (without the instance the port fails to run and every candidate is judged against nothing)."""
+    from porter.golden import corpus_dir, load_spec
+    from porter.llm.loop import _deterministic_port
+
+    spec = load_spec(corpus_dir() / "reduce_shared.toml")
+    assert spec.instances == ("reduce_sum<256>",)
+    code = _deterministic_port(corpus_dir() / "reduce_shared.cu", "triton", spec.instances)
+    table = next(line for line in code.splitlines() if line.startswith("KERNELS = "))
+    assert "'reduce_sum<256>':" in table
