@@ -19,6 +19,11 @@ COMMANDS = {
     "ir": "porter.cli.ir:ir",
     "analyze": "porter.cli.analyze:analyze",
     "bench": "porter.cli.bench:bench",
+    "mcp": "porter.cli.mcp:mcp",
+    "skill": "porter.cli.skill:skill",
+    "explain": "porter.cli.explain:explain",
+    "profile": "porter.cli.profile:profile",
+    "trace": "porter.cli.trace:trace",
 }
 
 
