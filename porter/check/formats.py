@@ -29,9 +29,12 @@ def summary_line(records: list[CheckRecord]) -> str:
         f" ({len(records)} checks)"
 
 
-def to_json(records: list[CheckRecord], machine: dict) -> str:
-    return json.dumps({"summary": summarise(records), "machine": machine,
-                       "records": [r.to_json() for r in records]}, indent=2) + "\n"
+def to_json(records: list[CheckRecord], machine: dict, selection: dict | None = None) -> str:
+    """``selection``: what the run covered (porter.check.shards.Selection.to_json), for merging shards."""
+    document = {"summary": summarise(records), "machine": machine, "records": [r.to_json() for r in records]}
+    if selection is not None:
+        document["selection"] = selection
+    return json.dumps(document, indent=2) + "\n"
 
 
 def to_junit(records: list[CheckRecord]) -> str:

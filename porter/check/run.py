@@ -35,22 +35,27 @@ def checker_for(backend: str, machine: Machine):
 def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_glob: str | None = None,
           machine: Machine | None = None, store: Path | None = None,
           on_records: Callable[[list[CheckRecord]], None] | None = None,
-          progress: CheckProgress | None = None) -> list[CheckRecord]:
+          progress: CheckProgress | None = None, keep: Callable | None = None) -> list[CheckRecord]:
     """Check every selected case of every spec under ``paths`` on every backend; records as data.
 
     ``on_records`` gets each kernel's records as it finishes; ``progress`` is told the number of
     selected cases, then, as each kernel finishes (in any order), its number of cases and records.
     The records come back in the order of the specs whatever order the kernels finish in.
+    ``keep(spec, case)``, when given, narrows the cases further (e.g. to one shard: porter.check.shards).
     """
     machine = machine or Machine(Path.cwd() / ".porter-check")
     checkers = [checker_for(b, machine) for b in backends]
     for tool in ("hipcc", "nvcc", "gpu"):  # find the tools once, before the worker threads
         getattr(machine, tool)
     specs = [load_spec(p) for p in discover(list(paths) or DEFAULT_PATHS)]
-    specs = [s for s in specs if selected_cases(s, case_glob)]
+
+    def chosen(spec) -> list:
+        return [case for case in selected_cases(spec, case_glob) if keep is None or keep(spec, case)]
+
+    specs = [s for s in specs if chosen(s)]
 
     def one_kernel(spec) -> list[CheckRecord]:
-        fresh, problems = _goldens(spec, selected_cases(spec, case_glob), store or default_store(spec.path))
+        fresh, problems = _goldens(spec, chosen(spec), store or default_store(spec.path))
         produced = [CheckRecord(f"{spec.name}/{case}", c.name, "golden", ERROR, why)
                     for case, why in problems for c in checkers]
         for checker in checkers if fresh else ():
@@ -58,7 +63,7 @@ def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_g
         return produced
 
     if progress is not None:
-        progress.start(sum(len(selected_cases(s, case_glob)) for s in specs))
+        progress.start(sum(len(chosen(s)) for s in specs))
     produced_by: dict[int, list[CheckRecord]] = {}
     # Kernels are independent: compile and run several at once (each run is its own process).
     with ThreadPoolExecutor(max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
@@ -69,7 +74,7 @@ def check(paths: Iterable[Path] = (), backends: Iterable[str] = ("hip",), case_g
             if on_records is not None:
                 on_records(produced)
             if progress is not None:
-                progress.advance(len(selected_cases(specs[number], case_glob)), produced)
+                progress.advance(len(chosen(specs[number])), produced)
     return [record for number in range(len(specs)) for record in produced_by[number]]
 
 

@@ -25,7 +25,7 @@ def _backends() -> list[str]:
     return list(TIMERS)
 
 
-@click.command()
+@click.command(epilog="Exit code: 0 when every case was timed; 1 when a timing failed or a port gave wrong results; 2 for a bad spec or arguments; 3 for no GPU or nvcc (unless --dry-run).")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--backend", "backends", multiple=True, type=click.Choice(("cuda", "hip", "triton", "pallas")),
               help="Backends to time (repeatable; default: all: cuda, hip, triton, pallas; one that cannot run here is listed as unavailable).")

@@ -7,7 +7,7 @@ import json
 import click
 
 
-@click.command()
+@click.command(epilog="Exit code: 0 (a missing tool is reported, never an error).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="A table for people, or JSON for tools (keys: porter, python, platform, tools, packages, "
                    "hip_gate, gpus, checks).")

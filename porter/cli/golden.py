@@ -135,16 +135,26 @@ def _record_with_progress(recorder, specs, case_glob, jobs, total, console):
         return record_all(recorder, specs, case_glob, jobs, advance)
 
 
-@golden.command("list")
+@golden.command("list", epilog="Exit code: 0; 2 for a bad spec.")
 @paths_argument
 @store_option
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="A table for people, or JSON for tools (kernel, case, status, recorded on, why).")
 @_guarded
-def list_goldens(paths, store) -> None:
+def list_goldens(paths, store, output_format) -> None:
     """Show each case of PATHS (default: porter's corpus): fresh, stale, missing, orphan, corrupt
     (a file missing, unreadable, misshapen or not matching its data hash) or unhashed."""
     from rich.table import Table
 
     from porter.golden.store import default_store, entries
+
+    if output_format == "json":
+        import json
+
+        rows = [{"kernel": e.kernel, "case": e.case, "status": e.status, "gpu": e.gpu, "why": e.reason}
+                for spec in load_specs(paths) for e in entries(spec, store or default_store(spec.path))]
+        click.echo(json.dumps(rows, indent=2))
+        return
 
     table = Table("kernel", "case", "status", "recorded on", "why")
     counts: dict[str, int] = {}
