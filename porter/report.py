@@ -11,6 +11,7 @@ from typing import Any
 
 from porter.atomic import write_text_atomic
 from porter.port import FAILED, FILLED, REPORT_JSON, REPORT_MD, SKIPPED, STATUSES, UP_TO_DATE, FileRecord, PortRun
+from porter.result import VERDICTS
 
 REPORT_FORMAT = 1
 
@@ -40,8 +41,15 @@ def summary_counts(run: PortRun) -> dict[str, Any]:
     counts: dict[str, Any] = {"files": len(run.records)}
     counts.update({status: run.count(status) for status in STATUSES})
     counts.update({"not_started": run.not_started, "edits": run.edits, "diagnostics": run.severities,
-                   "lines": run.lines, "lines_per_second": round(run.lines_per_second, 1), "ok": run.ok})
+                   "lines": run.lines, "lines_per_second": round(run.lines_per_second, 1), "ok": run.ok,
+                   "kernels": kernel_counts(run)})
     return counts
+
+
+def kernel_counts(run: PortRun) -> dict[str, int]:
+    """Kernels found in the sources (up-to-date files as their last port found them), by verdict."""
+    verdicts = [kernel["verdict"] for record in run.records for kernel in record.kernels]
+    return {"found": len(verdicts), **{verdict: verdicts.count(verdict) for verdict in VERDICTS}}
 
 
 def shown_statuses(run: PortRun) -> tuple[str, ...]:
@@ -82,6 +90,7 @@ def report_markdown(run: PortRun) -> str:
         lines += [f"* `{_md(r.path)}` -> `{_md(r.output)}`: {_md(r.reason or '')}" for r in renamed]
         lines.append("")
     lines += _fill_sections(run)
+    lines += _kernel_section(run)
     lines += ["## Files", "", "| file | status | edits | errors | warnings | notes |", "|---|---|---:|---:|---:|---:|"]
     for record in run.records:
         severity = _severities(record)
@@ -96,6 +105,20 @@ def report_markdown(run: PortRun) -> str:
             lines += [f"* {format_diagnostic(d)}" for d in record.diagnostics]
             lines.append("")
     return "\n".join(lines)
+
+
+def _kernel_section(run: PortRun) -> list[str]:
+    """The totals by verdict, then one row per kernel of each source, in path and source order."""
+    counts = kernel_counts(run)
+    lines = ["## Kernels", "", "| found | " + " | ".join(VERDICTS) + " |", "|" + "---:|" * (len(VERDICTS) + 1),
+             f"| {counts['found']} | " + " | ".join(str(counts[v]) for v in VERDICTS) + " |", ""]
+    rows = [(record, kernel) for record in run.records for kernel in record.kernels]
+    if rows:
+        lines += [f"| file | kernel | line | {_md(run.target)} | why |", "|---|---|---:|---|---|"]
+        lines += [f"| `{_md(record.path)}` | `{_md(kernel['name'])}` | {kernel['line']} | {kernel['verdict']} "
+                  f"| {_md(', '.join(kernel['diagnostics']))} |" for record, kernel in rows]
+        lines.append("")
+    return lines
 
 
 def _fill_sections(run: PortRun) -> list[str]:
@@ -152,6 +175,8 @@ def summary_lines(run: PortRun, *, report_paths: tuple[Path, ...] = ()) -> list[
         f"  {run.edits} edits; diagnostics: errors {severities['error']}, warnings {severities['warning']}, "
         f"notes {severities['note']}",
         f"  {run.lines:,} source lines translated, {run.lines_per_second:,.0f} lines/s{cores}",
+        "  kernels: {found} found, {ported} ported, {refused} refused, {internal} internal errors".format(
+            internal=counts["kernels"]["internal-error"], **counts["kernels"]),
     ]
     if run.stopped:
         lines.append(f"  stopped: {format_diagnostic(run.stopped, markdown=False)}; {run.not_started} files "

@@ -86,3 +86,51 @@ def test_reports_survive_file_names_that_are_not_utf8(tmp_path: Path):
     assert run.ok
     assert "caf\ufffd.cu" in (tmp_path / "out" / "report.md").read_text()
     json.loads((tmp_path / "out" / "report.json").read_text())
+
+
+EXPECTED = Path(__file__).parent / "expected"
+
+
+@pytest.fixture
+def kernel_run(tmp_path: Path, monkeypatch):
+    """A Triton port of a tree whose three.cu has a kernel porter crashes on (``boom``, injected)
+    and whose two.cu has a kernel porter refuses."""
+    from tests.test_result_kernels import REFUSED_KERNEL, THREE, _boom_on_emit
+
+    _boom_on_emit(monkeypatch, "triton")
+    tree = tmp_path / "src"
+    (tree / "lib").mkdir(parents=True)
+    (tree / "lib" / "three.cu").write_text(THREE)
+    (tree / "two.cu").write_text(REFUSED_KERNEL)
+    (tree / "README.md").write_text("not a source\n")
+    return port_tree(tree, tmp_path / "out", "triton", jobs=1)
+
+
+def test_report_json_lists_each_kernel_with_its_verdict(kernel_run):
+    data = json.loads((kernel_run.output / "report.json").read_text())
+    files = {f["path"]: f for f in data["files"]}
+    assert files["lib/three.cu"]["kernels"] == [
+        {"name": "good", "line": 1, "verdict": "ported", "diagnostics": []},
+        {"name": "boom", "line": 6, "verdict": "internal-error", "diagnostics": ["P0060"]},
+        {"name": "also_good", "line": 11, "verdict": "ported", "diagnostics": []}]
+    assert files["two.cu"]["kernels"][1] == {"name": "trapped", "line": 3, "verdict": "refused",
+                                             "diagnostics": ["P0401"]}
+    assert files["README.md"]["kernels"] == []
+    assert data["summary"]["kernels"] == {"found": 5, "ported": 3, "refused": 1, "internal-error": 1}
+    assert files["lib/three.cu"]["status"] == "translated"  # the file is ported, less its broken kernel
+
+
+def test_report_md_has_the_kernel_totals_and_rows(kernel_run):
+    text = (kernel_run.output / "report.md").read_text()
+    body = text[text.index("\n## "):].lstrip("\n")
+    assert body == (EXPECTED / "report_kernels.md").read_text()
+
+
+def test_summary_lines_count_the_kernels(kernel_run):
+    assert "  kernels: 5 found, 3 ported, 1 refused, 1 internal errors" in summary_lines(kernel_run)
+
+
+def test_an_up_to_date_file_keeps_its_kernels(kernel_run):
+    again = port_tree(kernel_run.source, kernel_run.output, "triton", jobs=1)
+    assert {r.status for r in again.records if r.kind == "source"} == {"up-to-date"}
+    assert report_json(again)["summary"]["kernels"] == report_json(kernel_run)["summary"]["kernels"]

@@ -12,8 +12,11 @@
 //   * a fiber runs until it exits or reaches a barrier (__syncthreads, a warp operation); barriers
 //     count the threads still alive, as bar.sync does; when every live thread waits and none can
 //     go on, the run stops with "deadlock";
-//   * warp operations (shuffles, votes, __syncwarp) meet at a per-warp barrier (32 lanes by
-//     linear thread id, a partial last warp has fewer) and exchange values through per-warp slots;
+//   * warp operations (shuffles, votes, __syncwarp) meet at a per-warp barrier (PORTER_WARP_SIZE
+//     lanes by linear thread id, 32 unless defined before this header; a partial last warp has
+//     fewer) and exchange values through per-warp slots; lane masks are 64-bit inside, so that
+//     hip_shim.h can run HIP ports with 64-lane wavefronts on the same runtime (CUDA's built-ins
+//     below are only defined for 32 lanes and keep their 32-bit signatures);
 //   * cudaMalloc'd buffers end at a PROT_NONE page and dynamic shared memory is followed by one,
 //     so reading or writing past the end stops the run with a message instead of reading garbage;
 //     a buffer starts 16-byte aligned after a PROT_NONE page, so what lies between that page and
@@ -55,6 +58,10 @@
 #define __align__(n) alignas(n)
 #define __CUDACC__ 1
 #define __CUDA_ARCH__ 900
+#ifndef PORTER_WARP_SIZE
+#define PORTER_WARP_SIZE 32
+#endif
+static_assert(PORTER_WARP_SIZE == 32 || PORTER_WARP_SIZE == 64, "warps have 32 or 64 lanes");
 
 // ---------------------------------------------------------------- vector types
 #define PORTER_VEC2(T, N, A) struct alignas(A) N##2 { T x, y; }; \
@@ -88,7 +95,7 @@ struct dim3 {
   constexpr operator uint3() const { return uint3{x, y, z}; }
 };
 
-constexpr int warpSize = 32;
+constexpr int warpSize = PORTER_WARP_SIZE;
 
 // ---------------------------------------------------------------- the runtime: fibers, barriers
 namespace porter_ref {
@@ -112,10 +119,14 @@ struct Fiber {
   const char* waiting_at = "";
 };
 
+constexpr unsigned kLanes = PORTER_WARP_SIZE;
+using LaneMask = unsigned long long;  // one bit per lane, 32 or 64 of them
+
 struct Warp {
-  unsigned live = 0, arrived = 0, need = 0, gen = 0;
-  unsigned wrote[2] = {0, 0}, votes[2] = {0, 0};
-  alignas(16) unsigned char slots[2][32][16];
+  LaneMask live = 0, arrived = 0, need = 0;
+  unsigned gen = 0;
+  LaneMask wrote[2] = {0, 0}, votes[2] = {0, 0};
+  alignas(16) unsigned char slots[2][kLanes][16];
 };
 
 struct Block {
@@ -170,7 +181,7 @@ inline void release_block() {
 }
 
 inline bool warp_complete(const Warp& w) {
-  unsigned need = w.need & w.live;
+  LaneMask need = w.need & w.live;
   return (w.arrived & need) == need;
 }
 
@@ -198,13 +209,13 @@ inline void block_sync() {
   wait_for_change(&block.gen, block.gen, "__syncthreads");
 }
 
-inline unsigned lane() { return current->linear % 32; }
-inline Warp& my_warp() { return warps[current->linear / 32]; }
+inline unsigned lane() { return current->linear % kLanes; }
+inline Warp& my_warp() { return warps[current->linear / kLanes]; }
 
-inline void warp_sync(unsigned mask) {
+inline void warp_sync(LaneMask mask) {
   if (!current) stop(kUnsupported, "unsupported", "warp operation outside a kernel");
   Warp& w = my_warp();
-  w.arrived |= 1u << lane();
+  w.arrived |= 1ull << lane();
   w.need = mask;
   if (warp_complete(w)) {
     release_warp(w);
@@ -215,24 +226,44 @@ inline void warp_sync(unsigned mask) {
 
 // Every lane publishes `value`, meets the others, and reads lane `source`'s (its own when the
 // source is out of range, not in the mask or not running, as the hardware leaves it undefined).
-template <class T> T exchange(unsigned mask, T value, unsigned source, bool valid) {
+template <class T> T exchange(LaneMask mask, T value, unsigned source, bool valid) {
   static_assert(sizeof(T) <= 16 && std::is_trivially_copyable_v<T>, "shuffle of an unsupported type");
   Warp& w = my_warp();
   unsigned parity = w.gen & 1;
   std::memcpy(w.slots[parity][lane()], &value, sizeof(T));
-  w.wrote[parity] |= 1u << lane();
+  w.wrote[parity] |= 1ull << lane();
   warp_sync(mask);
   T result = value;
-  if (valid && source < 32 && ((w.wrote[parity] >> source) & 1u))
+  if (valid && source < kLanes && ((w.wrote[parity] >> source) & 1ull))
     std::memcpy(&result, w.slots[parity][source], sizeof(T));
   return result;
 }
 
-inline unsigned vote(unsigned mask, int predicate) {
+// AMD's ds_bpermute: every lane publishes `value`, meets the others, and reads lane
+// `source % kLanes`'s; a lane that does not exist or does not take part reads zero bits.
+// `active` (out) is the set of lanes that took part.
+template <class T> T permute(LaneMask mask, T value, unsigned source, LaneMask* active = nullptr) {
+  static_assert(sizeof(T) <= 16 && std::is_trivially_copyable_v<T>, "shuffle of an unsupported type");
   Warp& w = my_warp();
   unsigned parity = w.gen & 1;
-  if (predicate) w.votes[parity] |= 1u << lane();
+  std::memcpy(w.slots[parity][lane()], &value, sizeof(T));
+  w.wrote[parity] |= 1ull << lane();
   warp_sync(mask);
+  source %= kLanes;
+  T result;
+  std::memset(&result, 0, sizeof(T));
+  if ((w.wrote[parity] >> source) & 1ull) std::memcpy(&result, w.slots[parity][source], sizeof(T));
+  if (active) *active = w.wrote[parity];
+  return result;
+}
+
+inline LaneMask vote(LaneMask mask, int predicate, LaneMask* active = nullptr) {
+  Warp& w = my_warp();
+  unsigned parity = w.gen & 1;
+  if (predicate) w.votes[parity] |= 1ull << lane();
+  w.wrote[parity] |= 1ull << lane();
+  warp_sync(mask);
+  if (active) *active = w.wrote[parity];
   return w.votes[parity];
 }
 
@@ -254,7 +285,7 @@ inline void thread_exit() {
   --block.live;
   if (block.arrived && block.arrived == block.live) release_block();
   Warp& w = my_warp();
-  w.live &= ~(1u << lane());
+  w.live &= ~(1ull << lane());
   if (w.arrived && warp_complete(w)) release_warp(w);
 }
 
@@ -292,10 +323,10 @@ inline bool reverse_order() {
 
 inline void run_block(unsigned count) {
   if (fibers.size() < count) fibers.resize(count);
-  warps.assign((count + 31) / 32, Warp{});
+  warps.assign((count + kLanes - 1) / kLanes, Warp{});
   for (unsigned i = 0; i < warps.size(); ++i) {
-    unsigned lanes = count - 32 * i < 32 ? count - 32 * i : 32;
-    warps[i].live = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
+    unsigned lanes = count - kLanes * i < kLanes ? count - kLanes * i : kLanes;
+    warps[i].live = lanes == 64 ? ~0ull : (1ull << lanes) - 1;
   }
   block = Block{};
   block.live = count;
@@ -402,15 +433,17 @@ inline void __syncthreads() { porter_ref::block_sync(); }
 inline int __syncthreads_count(int p) { return porter_ref::block_vote(p, 0); }
 inline int __syncthreads_and(int p) { return porter_ref::block_vote(p, 1); }
 inline int __syncthreads_or(int p) { return porter_ref::block_vote(p, 2); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) { porter_ref::warp_sync(mask); }
 inline void __threadfence() {}
 inline void __threadfence_block() {}
 inline void __threadfence_system() {}
-inline unsigned __activemask() { return porter_ref::my_warp().live; }
-inline unsigned __ballot_sync(unsigned mask, int p) { return porter_ref::vote(mask, p) & mask; }
+#ifndef PORTER_HIP  // CUDA's warp built-ins (32 lanes); hip_shim.h defines HIP's
+static_assert(PORTER_WARP_SIZE == 32, "CUDA warps have 32 lanes");
+inline void __syncwarp(unsigned mask = 0xffffffffu) { porter_ref::warp_sync(mask); }
+inline unsigned __activemask() { return static_cast<unsigned>(porter_ref::my_warp().live); }
+inline unsigned __ballot_sync(unsigned mask, int p) { return static_cast<unsigned>(porter_ref::vote(mask, p) & mask); }
 inline int __any_sync(unsigned mask, int p) { return (porter_ref::vote(mask, p) & mask) != 0; }
 inline int __all_sync(unsigned mask, int p) {
-  unsigned live = porter_ref::my_warp().live & mask;
+  unsigned live = static_cast<unsigned>(porter_ref::my_warp().live) & mask;
   return (porter_ref::vote(mask, p) & live) == live;
 }
 
@@ -435,6 +468,7 @@ inline unsigned __reduce_add_sync(unsigned mask, unsigned v) {
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(mask, v, offset);
   return v;
 }
+#endif  // PORTER_HIP
 
 // ---------------------------------------------------------------- atomics (fibers never preempt)
 #define PORTER_ATOMIC(NAME, T, EXPR) \

@@ -61,6 +61,7 @@ from porter.golden.plan import PlanFormatError, decode_output, encode_plan
 from porter.golden.resolve import resolve_case
 
 SHIM = Path(__file__).with_name("cuda_shim.h")
+HIP_SHIM = Path(__file__).with_name("hip_shim.h")
 GXX = os.environ.get("PORTER_REFERENCE_CXX", "/usr/bin/g++")
 # -fwrapv and -fno-strict-aliasing: signed overflow wraps and reinterpret_casts (float4 loads)
 # work, as on the GPU; ISO mode (not gnu++20) keeps a*b+c unfused.
@@ -68,6 +69,10 @@ GXX_FLAGS = ("-std=c++20", "-O1", "-fwrapv", "-fno-strict-aliasing", "-fmax-erro
 #: Headers a kernel file may include: all of them are the shim.
 CUDA_HEADERS = ("cuda_runtime.h", "cuda.h", "cuda_fp16.h", "cuda_bf16.h", "device_launch_parameters.h",
                 "cuda_runtime_api.h", "math_constants.h")
+#: Headers a HIP port may include: all of them are hip_shim.h (which includes cuda_shim.h).
+HIP_HEADERS = ("hip/hip_runtime.h", "hip/hip_runtime_api.h", "hip/hip_fp16.h", "hip/hip_bf16.h",
+               "hip/hip_cooperative_groups.h", "hip/math_functions.h")
+DIALECTS = ("cuda", "hip")
 COMPILE_TIMEOUT_S = 120.0
 MEMORY_LIMIT_BYTES = 8 << 30  # address space of a run: endless allocations fail instead of swapping
 EXIT_FAULT, EXIT_DEADLOCK, EXIT_UNSUPPORTED = 71, 72, 73  # the shim's porter_ref::Exit
@@ -115,18 +120,23 @@ class ReferenceFault(ReferenceError):
 
 
 def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout: float = 30.0,
-                  inputs: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                  inputs: dict[str, np.ndarray] | None = None, dialect: str = "cuda",
+                  lanes: int = 32) -> dict[str, np.ndarray]:
     """Run ``source_text`` (the CUDA file of ``spec``, or a mutant of it) on ``case``.
 
     Returns the ``out`` and ``inout`` buffers after the last launch, in their storage dtype and
     shape (like :attr:`porter.golden.Golden.outputs`). ``inputs`` defaults to what porter's golden
     machinery generates for the case (pass a recorded golden's inputs to replay it exactly).
     ``timeout`` bounds the run; the build has its own, longer bound.
+
+    ``dialect="hip"`` runs a HIP port of the kernel file instead (``hip_shim.h``: HIP's names and
+    warp built-ins) with warps of ``lanes`` lanes (64: gfx90a/gfx942 wavefronts; 32: wave32);
+    CUDA source runs with 32 lanes only.
     """
     resolved = resolve_case(spec, case)
     if inputs is None:
         inputs = make_inputs(resolved)
-    binary = build(source_text, spec)
+    binary = build(source_text, spec, dialect=dialect, lanes=lanes)
     with tempfile.TemporaryDirectory(prefix="porter-reference-run-") as folder:
         plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
         plan.write_bytes(encode_plan(resolved, inputs))
@@ -148,8 +158,10 @@ def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout
     return first
 
 
-def build(source_text: str, spec: KernelSpec) -> Path:
+def build(source_text: str, spec: KernelSpec, *, dialect: str = "cuda", lanes: int = 32) -> Path:
     """The compiled launcher of ``spec`` around ``source_text``, from the cache when it is there."""
+    if dialect not in DIALECTS or lanes not in (32, 64) or (dialect == "cuda" and lanes != 32):
+        raise ValueError(f"no reference for {dialect} with {lanes}-lane warps (cuda: 32; hip: 32 or 64)")
     _check_syntax(source_text)
     if shutil.which(GXX) is None:
         raise ReferenceUnsupported(f"no C++ compiler {GXX!r} to build the CPU reference with "
@@ -157,7 +169,9 @@ def build(source_text: str, spec: KernelSpec) -> Path:
     kernel = rewrite_extern_shared(source_text)
     launcher = launcher_source(spec)
     shim = SHIM.read_text()
-    key = hashlib.sha256("\0".join([GXX, *GXX_FLAGS, shim, kernel, launcher]).encode()).hexdigest()[:32]
+    hip_shim = HIP_SHIM.read_text() if dialect == "hip" else ""
+    flags = (*GXX_FLAGS, f"-DPORTER_WARP_SIZE={lanes}")
+    key = hashlib.sha256("\0".join([GXX, *flags, dialect, shim, hip_shim, kernel, launcher]).encode()).hexdigest()[:32]
     folder = cache_root() / key
     binary, rejected = folder / "launcher", folder / "rejected.txt"
     if binary.exists():
@@ -169,11 +183,18 @@ def build(source_text: str, spec: KernelSpec) -> Path:
         include = work / "include"
         include.mkdir()
         (include / "cuda_shim.h").write_text(shim)
+        entry = "cuda_shim.h"
+        if dialect == "hip":
+            (include / "hip_shim.h").write_text(hip_shim)
+            (include / "hip").mkdir()
+            entry = "hip_shim.h"
+            for header in HIP_HEADERS:
+                (include / header).write_text(f'#include "{entry}"\n')
         for header in CUDA_HEADERS:
-            (include / header).write_text('#include "cuda_shim.h"\n')
+            (include / header).write_text(f'#include "{entry}"\n')
         (work / "kernel.cu").write_text(kernel)
         (work / "launcher.cpp").write_text(launcher)
-        command = [GXX, *GXX_FLAGS, "-I", str(include), "-o", str(work / "launcher"), str(work / "launcher.cpp")]
+        command = [GXX, *flags, "-I", str(include), "-o", str(work / "launcher"), str(work / "launcher.cpp")]
         try:
             result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S,
                                     env={**os.environ, "LC_ALL": "C"})  # plain quotes in messages

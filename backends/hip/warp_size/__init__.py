@@ -16,6 +16,10 @@ rewritten for 64-lane targets (they need the target's wave size as a constant or
   * `1u << lane` -> `1ull << lane`;
   * per-lane shared arrays `__shared__ T s[32]` indexed by a lane -> sized by the wave;
   * warp-size constants (`#define WARP_SIZE 32`, `constexpr int kWarpSize = 32`).
+left alone and reported on 64-lane targets (P0261, P0262): device code whose kernels the file
+launches with blocks that do not fill 64-lane wavefronts (32 threads in x, rows of 32 threads,
+`__launch_bounds__` under 64, `assert(blockDim.x == 32)`; see launches.py): its 32-lane groups
+are not wavefronts there, so neither the 32-lane code nor a 64-lane rewrite of it is right;
 reported (P0210: an error on 64-lane targets, a note on 32-lane ones)
   * shuffles with a literal lane offset of 16 or source lane 31 outside a rewritten loop
     (unrolled reductions need one more step on 64 lanes);
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.warp_size.facts import collect_facts, device_scopes
+from porter.backends.hip.warp_size.launches import report_narrow_blocks
 from porter.backends.hip.warp_size.generic import (
     rewrite_arithmetic,
     rewrite_bit_builtins,
@@ -52,6 +57,8 @@ from porter.backends.hip.warp_size.wave64 import (
 def rewrite_warp_size(ctx: RewriteContext) -> None:
     for region in ctx.regions:
         for scope in device_scopes(region):
+            if ctx.wave64 and region.macro is None and report_narrow_blocks(ctx, region, scope):
+                continue  # launched with blocks that do not fill 64-lane wavefronts: left as written
             facts = collect_facts(region, scope)
             rewrite_loops(ctx, region, scope, facts)
             rewrite_arithmetic(ctx, region, scope, facts)

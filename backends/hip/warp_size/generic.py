@@ -106,6 +106,14 @@ def rewrite_arithmetic(ctx: RewriteContext, region: Region, scope: Node, facts: 
             ctx.replace_node(region, right, "warpSize", RULE)
         elif operator == "&" and value == 31 and threadish:
             ctx.replace_node(region, right, "(warpSize - 1)", RULE)
+        elif operator == "/" and value == 32 and not threadish and mentions_blockdim(region, left) and \
+                ctx.wave64 and not is_round_up(region, left):
+            # `blockDim.x / 32` counts the block's warps; CUDA blocks are whole 32-lane warps, but a
+            # block of 32 or 96 threads ends in a partial 64-lane wavefront, which counts too.
+            base = region.base
+            if not ctx.edits.overlaps(base + left.start_byte, base + right.end_byte):
+                ctx.insert(base + left.start_byte, "(", RULE)
+                ctx.replace(base + left.end_byte, base + right.end_byte, " + warpSize - 1) / warpSize", RULE)
         elif operator == "/" and value == 32 and (threadish or mentions_blockdim(region, left)):
             if ctx.replace_node(region, right, "warpSize", RULE):
                 rewrite_round_up(ctx, region, left)
@@ -167,3 +175,9 @@ def rewrite_bit_builtins(ctx: RewriteContext, region: Region, scope: Node, facts
             ctx.replace_node(region, function, wide[name], RULE)
         elif ctx.wave64 and any(bit in name.lower() for bit in ("popc", "ffs", "clz", "brev")):
             report(ctx, region, function, f"`{name}` takes a 32-bit value; a 64-lane ballot is 64 bits")
+
+def is_round_up(region: Region, dividend: Node) -> bool:
+    """`(n + 31)`: the dividend already rounds up to whole warps."""
+    inner = strip_parens(dividend)
+    return inner.type == "binary_expression" and operator_of(inner) == "+" and \
+        int_literal(region, inner.child_by_field_name("right")) == 31

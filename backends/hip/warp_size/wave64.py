@@ -18,6 +18,7 @@ from porter.backends.hip.warp_size.facts import (
     mentions_any,
     operator_of,
 )
+from porter.backends.hip.warp_size.launches import narrow_launches_of_functions, users_of
 from porter.backends.hip.warp_size.reports import report
 from porter.frontends.treesitter import Node, Region
 
@@ -129,7 +130,7 @@ def rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
     if region.macro is not None:
         if WARP_SIZE_NAME.match(region.macro) and parse_int_literal(region.data.decode().strip()) == 32:
             number = next(iter(region.find({"number_literal"}, region.root)), None)
-            if number is not None:
+            if number is not None and not used_by_narrow_blocks(ctx, region, number, region.macro):
                 ctx.replace_node(region, number, str(ctx.options.wave_size), RULE)
         return
     for declarator in region.find({"init_declarator"}, region.root):
@@ -137,9 +138,23 @@ def rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
         if name is None or value is None:
             continue
         if WARP_SIZE_NAME.match(region.text(name)) and int_literal(region, value) == 32:
-            ctx.replace_node(region, value, str(ctx.options.wave_size), RULE)
+            if not used_by_narrow_blocks(ctx, region, value, region.text(name)):
+                ctx.replace_node(region, value, str(ctx.options.wave_size), RULE)
         elif "warp" in region.text(name).lower() and is_constant_declaration(region, declarator) and \
                 value.type == "binary_expression" and operator_of(value) == "/" and \
                 int_literal(region, value.child_by_field_name("right")) == 32:
             # `constexpr int kWarps = kThreads / 32;`: a compile-time warp count
             ctx.replace_node(region, value.child_by_field_name("right"), str(ctx.options.wave_size), RULE)
+
+
+def used_by_narrow_blocks(ctx: RewriteContext, region: Region, node: Node, name: str) -> bool:
+    """A warp-size constant used by kernels launched with blocks that do not fill 64-lane
+    wavefronts keeps its 32 (those kernels are reported, P0261); reported here too (P0262)."""
+    narrow = narrow_launches_of_functions(ctx, users_of(ctx, name))
+    if not narrow:
+        return False
+    ctx.report("P0262", f"`{name}` = 32 is used by code for 32-thread groups ({narrow[0].describe()}); it is not "
+               f"the wavefront size of {ctx.options.offload_arch} (64), and porter does not change it", region, node,
+               "launch blocks of a multiple of 64 threads in x before making the constant the wavefront size, "
+               "or keep 32 and write the 32-lane groups with explicit shuffle widths")
+    return True

@@ -52,7 +52,7 @@ __global__ void sum_squares(const float* __restrict__ x, float* __restrict__ out
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
         v += x[i] * x[i];
     v = warp_reduce(v);
-    const int warps = blockDim.x / warpSize;  // HAZARD(warp-size): warp count assumes 32 lanes
+    const int warps = (blockDim.x + warpSize - 1) / warpSize;  // HAZARD(warp-size): warp count assumes 32 lanes
     if (threadIdx.x % warpSize == 0) partials[threadIdx.x / warpSize] = v;  // HAZARD(warp-size): lane/warp split by 32
     __syncthreads();
     if (threadIdx.x == 0) {

@@ -17,7 +17,7 @@ using namespace helpers;
 // One warp per row: good for short rows.
 __global__ void softmax_warp_per_row(const float* __restrict__ x, float* __restrict__ y, int rows, int cols)
 {
-    int row = blockIdx.x * (blockDim.x / warpSize) + threadIdx.x / warpSize;  // HAZARD(warp-size): rows per block and warp id assume 32 lanes
+    int row = blockIdx.x * ((blockDim.x + warpSize - 1) / warpSize) + threadIdx.x / warpSize;  // HAZARD(warp-size): rows per block and warp id assume 32 lanes
     int lane = lane_id();
     if (row >= rows) return;
     const float* xr = x + (size_t)row * cols;
