@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
 from porter.backends.names import compile_error
-from porter.diagnostics import make
+from porter.diagnostics import Span, make
 from porter.frontends.ir_frontend import build_ir
 from porter.frontends.syntax_gate import syntax_refusals
-from porter.passes.tile import lower_module
-from porter.result import TranslationResult
+from porter.internal_errors import is_fatal, kernel_internal_error
+from porter.passes.tile import BlockProgram, lower_module
+from porter.result import INTERNAL_ERROR, PORTED, TranslationResult, kernel_verdicts
 from porter.source import SourceFile
 
+#: A kernel of the source as the verdicts name it: (name, span of its definition).
+KernelSite = tuple[str, Span]
 
-def lower_for_tile_backend(name: str, source: SourceFile, options, **lowering) -> tuple[TranslationResult, list | None]:
-    """A result carrying the IR's and the lowering's error diagnostics, and the block programs
-    (None for an empty file, which only gets its warning). A kernel built from text that does not
-    parse (:mod:`porter.frontends.syntax_gate`) gets an error and no block program."""
+
+def lower_for_tile_backend(name: str, source: SourceFile, options,
+                           **lowering) -> tuple[TranslationResult, list | None, list[KernelSite]]:
+    """A result carrying the IR's and the lowering's error diagnostics, the block programs (None
+    for an empty file, which only gets its warning) and the source's kernels (for the verdicts of
+    :func:`finish_module`). A kernel built from text that does not parse
+    (:mod:`porter.frontends.syntax_gate`) gets an error and no block program; a kernel whose
+    lowering raises gets P0060 and no block program (:func:`porter.passes.tile.lower_module`).
+    Building the IR is file-wide: an exception there is not one kernel's and is not contained."""
     result = TranslationResult(source, name, "", options=options.to_json())
     if not source.text.strip():
         result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
-        return result, None
+        return result, None, []
     module = build_ir(source)
+    kernels = [(f.name, f.span) for f in module.kernels if f.body is not None and not f.template_args]
     result.diagnostics += [d for d in module.diagnostics if d.is_error]
     broken = syntax_refusals(module, source)  # kernels built from text that does not parse
     result.diagnostics += broken.diagnostics
@@ -27,12 +40,36 @@ def lower_for_tile_backend(name: str, source: SourceFile, options, **lowering) -
                                             if not (f.is_kernel and f.name in broken.kernels)))
     programs, refused = lower_module(module, source.text, tuple(options.instantiate), **lowering)
     result.diagnostics += refused
-    return result, programs
+    return result, programs, kernels
 
 
-def finish_module(result: TranslationResult, code: str) -> TranslationResult:
+def each_program(result: TranslationResult, programs: list[BlockProgram], stage: str,
+                 step: Callable[[BlockProgram], Any]) -> list[Any]:
+    """``step(program)`` for each program, in order, leaving out the ``None``s (programs ``step``
+    refused, with its own diagnostic). A program whose step raises is porter's bug in that kernel:
+    it is left out with P0060 on the kernel's line (``stage`` says what porter was doing), and the
+    other programs go on."""
+    done = []
+    for program in programs:
+        try:
+            value = step(program)
+        except Exception as error:  # noqa: BLE001 - porter's bug in one kernel drops that kernel alone
+            if is_fatal(error):
+                raise
+            result.diagnostics.append(kernel_internal_error(program.kernel, result.source.line_span(program.line),
+                                                            stage, error))
+            continue
+        if value is not None:
+            done.append(value)
+    return done
+
+
+def finish_module(result: TranslationResult, code: str, emitted: list[BlockProgram] | None = None,
+                  kernels: list[KernelSite] | None = None) -> TranslationResult:
     """``result`` with ``code`` as its module if Python compiles it; otherwise an internal error
-    (P0016) and no code: a module that does not compile is never handed on."""
+    (P0016) and no code: a module that does not compile is never handed on. With ``kernels`` (from
+    :func:`lower_for_tile_backend`), ``result.kernels`` gets each one's verdict: ported when a
+    program of it was ``emitted`` into the module (a template kernel by any of its instances)."""
     why = compile_error(code, f"<{result.target} port of {result.source.name}>")
     if why is None:
         result.code = code
@@ -40,6 +77,13 @@ def finish_module(result: TranslationResult, code: str) -> TranslationResult:
         result.code = ""
         result.diagnostics.append(make("P0016", f"internal error in porter: the emitted {result.target} module "
                                        f"does not compile ({why})", result.source.span(0, 0)))
+    if kernels is not None:
+        names = {program.kernel.split("<", 1)[0] for program in emitted or ()}
+        verdicts = kernel_verdicts(kernels, result.diagnostics, names)
+        if why is not None:  # the module was thrown away: no kernel of it is ported
+            verdicts = [v if v.verdict != PORTED else replace(v, verdict=INTERNAL_ERROR, diagnostics=("P0016",))
+                        for v in verdicts]
+        result.kernels = verdicts
     return result
 
 

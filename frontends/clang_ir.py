@@ -2,8 +2,11 @@
 
 libclang (the ``libclang`` wheel bundles libclang.so) parses ``-x cuda --cuda-host-only -nocudainc
 -nocudalib -std=c++17`` with porter's CUDA prelude (:mod:`porter.frontends.prelude`) passed as an
-unsaved file; headers the file includes that are not next to it become empty unsaved files, so no
-toolkit or system header is read. Macros are expanded by clang. Types of declarations come from
+unsaved file. Project headers (found beside the including file or on the project's include path:
+:mod:`porter.frontends.headers`) are parsed for real, with the project's ``-I``/``-D``/``-U``/``-std``
+(:class:`porter.project.ProjectContext`); every other include becomes an empty unsaved file, so no
+toolkit or system header is read. Errors clang reports inside a project header are kept as P0052
+warnings (declarations there may be missing). Macros are expanded by clang. Types of declarations come from
 clang; expression types come from :mod:`porter.ir.build`, as in the tree-sitter frontend.
 
 This module handles the file level; :mod:`porter.frontends.clang_body` builds bodies.
@@ -16,6 +19,7 @@ import re
 from functools import cache
 
 from porter.frontends import clang_api as api
+from porter.frontends import headers
 from porter.frontends.clang_body import ClangBodyBuilder, TooDeep
 from porter.frontends.ir_builder import IRBuilder, Signature, default_kind
 from porter.frontends.prelude import INCLUDE_DIR, PRELUDE_NAME, prelude_text
@@ -40,7 +44,6 @@ from porter.source import SourceFile
 
 ARGS = ["-x", "cuda", "--cuda-host-only", "-nocudainc", "-nocudalib", "-std=c++17", "-nostdinc",
         "-nostdinc++", "-Wno-unknown-cuda-version", "-ferror-limit=0", "-fno-spell-checking"]
-_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"]+)[>"]', re.MULTILINE)
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 _FUNCTION_KINDS = {"FUNCTION_DECL", "FUNCTION_TEMPLATE", "CXX_METHOD"}
 _CONTAINERS = {"NAMESPACE", "LINKAGE_SPEC", "UNEXPOSED_DECL"}
@@ -55,7 +58,15 @@ class ClangIR(ClangBodyBuilder):
         self.source = source
         self.b = IRBuilder(source, "clang")
         self.file_name = _main_name(source)
-        self.macros = {m.group(1): m.group(2) for m in _DEFINE.finditer(source.text)}
+        self.context = headers.context_of(source)
+        self.includes = headers.scan_includes(source)
+        self.macros = self.context.macros()
+        for path in self.includes.headers:  # macros of project headers, for launch bounds and template args
+            facts = headers.header_facts(path, self.context)
+            if facts is not None:
+                self.macros.update({m.name: m.body for m in facts.macros.values() if m.params is None})
+        self.macros.update({m.group(1): m.group(2) for m in _DEFINE.finditer(source.text)})
+        self.header_errors: list = []  # clang's errors inside project headers
         self.tparams: tuple[TemplateParam, ...] = ()
         self.errors: list[tuple[int, str]] = []  # (byte offset, message) of clang's errors
         self.main_files: dict[int, bool] = {}
@@ -95,14 +106,10 @@ class ClangIR(ClangBodyBuilder):
 
     def parse(self):
         ci = api.cindex()
-        data = self.source.data
         unsaved = [(self.file_name, self.source.text), (PRELUDE_NAME, prelude_text())]
-        here = os.path.dirname(self.file_name)
-        for match in _INCLUDE.finditer(data):
-            name = match.group(1).decode("utf-8", errors="replace")
-            if not os.path.exists(os.path.join(here, name)):
-                unsaved.append((f"{INCLUDE_DIR}/{name}", ""))
-        args = [*ARGS, "-I", INCLUDE_DIR, "-include", PRELUDE_NAME]
+        unsaved += [(f"{INCLUDE_DIR}/{name}", "") for name in self.includes.blank]
+        base = [f"-std={self.context.std}" if a.startswith("-std=") and self.context.std else a for a in ARGS]
+        args = [*base, *self.context.clang_args(), "-I", INCLUDE_DIR, "-include", PRELUDE_NAME]
         try:
             with api.parse_here():  # on porter's deep stack, not libclang's 8 MB thread
                 return api.index().parse(self.file_name, args=args, unsaved_files=unsaved,
@@ -112,10 +119,17 @@ class ClangIR(ClangBodyBuilder):
 
     def build(self) -> Module:
         tu = self.parse()
+        project_headers = set(self.includes.headers)
         for diag in tu.diagnostics:
             if diag.severity >= 3 and diag.location.file is not None \
                     and diag.location.file.name == self.file_name:
                 self.errors.append((diag.location.offset, diag.spelling))
+            elif diag.severity >= 3 and diag.location.file is not None \
+                    and os.path.realpath(diag.location.file.name) in project_headers:
+                self.header_errors.append((os.path.realpath(diag.location.file.name), diag.location.line,
+                                           diag.location.offset,
+                                           diag.spelling))
+        self.seed_from_headers()
         items = list(self.top_level(tu.cursor))
         try:
             for cursor in items:
@@ -129,6 +143,30 @@ class ClangIR(ClangBodyBuilder):
             return Module(self.source.name, "clang", diagnostics=(diagnostics.make("P0032", message, deep.span),))
         self.find_instantiations(tu)
         return instantiate_module(self.b.finish(self.source.name))
+
+    def seed_from_headers(self) -> None:
+        """Project headers' structs, globals and function signatures, for the bodies of this file
+        (clang parsed the headers; porter's builder needs their declarations by name)."""
+        for path in self.includes.headers:
+            facts = headers.header_facts(path, self.context)
+            if facts is None:
+                continue
+            for name, fields in facts.structs.items():
+                self.b.structs.setdefault(name, fields)
+            for name, var in facts.globals.items():
+                self.b.globals.setdefault(name, var)
+            for signatures in facts.signatures.values():
+                for signature in signatures:
+                    self.b.add_signature(signature)
+        first: dict[str, tuple[int, int, str, int]] = {}
+        for file, line, offset, message in self.header_errors:
+            known = first.get(file)
+            first[file] = (*known[:3], known[3] + 1) if known else (line, offset, message, 1)
+        for file, (line, offset, message, count) in first.items():
+            span = Span(file, offset, offset, line, 1, line, 1)
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            self.b.diagnose("P0052", f"libclang could not parse all of the project header {file}: line {line}: "
+                            f"{message}{more}; what it declares there is missing from the IR", span)
 
     def top_level(self, cursor):
         for child in cursor.get_children():

@@ -6,13 +6,17 @@ that function instead, with a note; without libclang it uses tree-sitter through
 outside every function are kept as zero-width ``P0304`` notes where clang reported them, so that
 :mod:`porter.frontends.syntax_gate` can tell a broken struct or declaration from a gap in
 tree-sitter's grammar.
+
+Project headers (:mod:`porter.frontends.headers`) add their device functions (with bodies) and
+globals to the module, as if the file defined them, so that backends can inline helpers a project
+keeps in a shared header; a quoted include found nowhere is an error (P0050) naming it.
 """
 
 from __future__ import annotations
 
 import os
 
-from porter.frontends import clang_ir, ts_ir
+from porter.frontends import clang_ir, headers, ts_ir
 
 from porter import diagnostics, limits
 from porter.ir.module import Module
@@ -32,9 +36,45 @@ def build_ir(source: str | os.PathLike | SourceFile, frontend: str = "auto") -> 
     if deep is not None:
         return Module(loaded.name, frontend, diagnostics=(deep,))
     try:
-        return limits.run_deep(_build_ir, loaded, frontend)
+        module = limits.run_deep(_build_ir, loaded, frontend)
     except RecursionError:
         return Module(loaded.name, frontend, diagnostics=(limits.too_deep(loaded),))
+    return limits.run_deep(_with_project_headers, module, loaded, frontend)
+
+
+def _with_project_headers(module: Module, source: SourceFile, frontend: str) -> Module:
+    """``module`` with the device functions and globals of the project headers its file includes
+    (those the file does not define itself), and an error for each quoted include found nowhere."""
+    scan = headers.scan_includes(source)
+    found = scan.diagnostics()
+    context = headers.context_of(source)
+    have = {(f.name, len(f.params)) for f in module.functions if f.body is not None}
+    names = {g.name for g in module.globals}
+    functions, globals_ = [], []
+    for path in scan.headers:
+        header = headers.header_module(path, context, frontend)
+        if header is None:
+            continue
+        broken = {d.span.start for d in header.diagnostics if d.id in ("P0305", "P0032") and d.span is not None}
+        for fn in header.functions:
+            if fn.is_kernel or fn.body is None or (fn.name, len(fn.params)) in have:
+                continue
+            if any(fn.span.start <= offset < fn.span.end for offset in broken):
+                found.append(diagnostics.make("P0051", f"device function {fn.name} of the project header {path} "
+                                              "does not parse; kernels that call it are not ported", fn.span))
+                continue
+            have.add((fn.name, len(fn.params)))
+            functions.append(fn)
+        for var in header.globals:
+            if var.name not in names:
+                names.add(var.name)
+                globals_.append(var)
+    if not (functions or globals_ or found):
+        return module
+    # a header's definition replaces the file's bodiless declaration of the same function
+    kept = tuple(f for f in module.functions if f.body is not None or (f.name, len(f.params)) not in have)
+    return module.replace(functions=kept + tuple(functions), globals=module.globals + tuple(globals_),
+                          diagnostics=module.diagnostics + tuple(found))
 
 
 def _build_ir(loaded: SourceFile, frontend: str) -> Module:

@@ -96,8 +96,8 @@ def _in_functions(module: Module, source: SourceFile, callers: dict[str, set[str
 def _enclosing(module: Module, span: Span, size: int) -> Function | None:
     """The innermost function holding ``span`` (a zero-width span at the end of the file belongs to
     the function that runs to the end: a truncated body)."""
-    inside = [f for f in module.functions
-              if f.span.start <= span.start < f.span.end or (span.start >= size and f.span.end >= size)]
+    inside = [f for f in module.functions if f.span.file == span.file and (
+              f.span.start <= span.start < f.span.end or (span.start >= size and f.span.end >= size))]
     return min(inside, key=lambda f: f.span.end - f.span.start, default=None)
 
 

@@ -12,8 +12,9 @@ This module handles the file level (preprocessor, functions, globals, types);
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from porter.frontends import headers
 from porter.frontends.ir_builder import IRBuilder, Signature, default_kind
 from porter.frontends.prelude import PREDEFINED
 from porter.frontends.treesitter import Node, parse_bytes
@@ -26,6 +27,7 @@ from porter.ir import nodes as N
 from porter.ir import types as T
 from porter.ir.instantiate import instantiate_module
 from porter.ir.module import (
+    KERNEL,
     Function,
     GlobalVar,
     Instantiation,
@@ -50,11 +52,31 @@ class Macro:
     body: str
 
 
+@dataclass
+class HeaderFacts:
+    """What a project header declares for the files that include it (read by tree-sitter, which
+    does not preprocess): its macros, typedefs, structs, integer constants, globals and function
+    signatures (whose spans are in the header: a function the includer calls but that no IR of
+    the header defines stays a bodiless declaration), including those of the headers it includes."""
+
+    macros: dict[str, Macro] = field(default_factory=dict)
+    typedefs: dict[str, T.Type] = field(default_factory=dict)
+    structs: dict[str, dict[str, T.Type]] = field(default_factory=dict)
+    const_ints: dict[str, int] = field(default_factory=dict)
+    globals: dict[str, GlobalVar] = field(default_factory=dict)
+    signatures: dict[str, list[Signature]] = field(default_factory=dict)
+
+
 class TreeSitterIR(BodyBuilder, TypeReader):
     def __init__(self, source: SourceFile):
         self.source = source
         self.b = IRBuilder(source, "treesitter")
+        self.context = headers.context_of(source)
         self.macros: dict[str, Macro] = {k: Macro(k, None, v) for k, v in PREDEFINED.items()}
+        for name, value in self.context.defines:  # -D, then -U, as the compiler applies them
+            self.macros[name] = Macro(name, None, value)
+        for name in self.context.undefines:
+            self.macros.pop(name, None)
         self.typedefs: dict[str, T.Type] = {}
         self.const_ints: dict[str, int] = {}
         self.data = _mask_attributes(source.data)
@@ -100,6 +122,8 @@ class TreeSitterIR(BodyBuilder, TypeReader):
                 self.define(child, names)
             elif kind == "preproc_call":
                 self.directive(child)
+            elif kind == "preproc_include":
+                self.include(child)
             elif kind in ("preproc_if", "preproc_ifdef"):
                 yield from self.active_children_of_branch(child)
             elif kind in ("namespace_definition", "linkage_specification"):
@@ -123,6 +147,37 @@ class TreeSitterIR(BodyBuilder, TypeReader):
         body = self.text(value).strip() if value is not None else ""
         body = _strip_comments(re.sub(r"\\\n", " ", body))
         self.macros[self.text(name)] = Macro(self.text(name), params, body)
+
+    def include(self, node: Node) -> None:
+        """A project header's declarations, from the point of its ``#include`` on."""
+        path = node.child_by_field_name("path")
+        if path is None or path.type not in ("string_literal", "system_lib_string"):
+            return
+        spelling = self.text(path)[1:-1].strip()
+        folder = str(self.source.path.resolve().parent) if self.source.path is not None else None
+        found = headers.resolve(spelling, path.type == "string_literal", folder, self.context)
+        facts = headers.header_facts(found, self.context) if found is not None else None
+        if facts is not None:
+            self.absorb(facts)
+
+    def absorb(self, facts: HeaderFacts) -> None:
+        self.macros.update(facts.macros)
+        self.typedefs.update(facts.typedefs)
+        self.const_ints.update(facts.const_ints)
+        for name, fields in facts.structs.items():
+            self.b.structs.setdefault(name, fields)
+        for name, var in facts.globals.items():
+            self.b.globals.setdefault(name, var)  # for name lookup; the module lists the file's own
+        for signatures in facts.signatures.values():
+            for signature in signatures:
+                self.b.add_signature(signature)
+
+    def facts(self) -> HeaderFacts:
+        """What this file, read as a header, declares for its includers (after :meth:`collect`)."""
+        signatures = {name: kept for name, found in self.b.signatures.items()
+                      if (kept := [s for s in found if s.kind != KERNEL])}  # kernels are not called
+        return HeaderFacts(dict(self.macros), dict(self.typedefs), dict(self.b.structs), dict(self.const_ints),
+                           dict(self.b.globals), signatures)
 
     def directive(self, node: Node) -> None:
         directive = node.child_by_field_name("directive")
@@ -526,3 +581,11 @@ def _mask_attributes(data: bytes) -> bytes:
 def build_module(source: SourceFile) -> Module:
     """The IR of ``source`` built from its tree-sitter parse."""
     return TreeSitterIR(source).build()
+
+
+def read_header_facts(source: SourceFile) -> HeaderFacts:
+    """The declarations of the header ``source`` (its function bodies are not built)."""
+    reader = TreeSitterIR(source)
+    for node in list(reader.active_children(parse_bytes(reader.data).root_node)):
+        reader.collect(node)
+    return reader.facts()

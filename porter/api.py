@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 from porter.backends.base import get_backend, make_options
+from porter.project import PROJECT_OPTIONS, split_options
 from porter.result import TranslationResult
 from porter.source import SourceFile, load_source
 
@@ -24,11 +26,20 @@ def translate(source: str | os.PathLike | SourceFile, target: str = "hip", *,
     :func:`porter.llm.optimize`, e.g. ``{"model": "anthropic/claude-...", "rounds": 2}``; the kernel
     needs a golden spec beside it). The result's code is the winning rewrite, or the deterministic
     port when none passed every check and beat it; ``result.optimization`` holds the full report.
+
+    How the project compiles the file: ``include_dirs=["utilities"]``, ``defines=["N=64", "USE_FP"]``
+    (or a dict), ``undefines=``, ``std="c++20"``, ``cuda_path=``, ``compile_commands="build/
+    compile_commands.json"`` (the file's entry; needs a path), or ``project=ProjectContext(...)``
+    (:mod:`porter.project`); relative folders are taken from the current folder.
     """
     _check_arguments(source, target, name)
     backend = get_backend(target)
+    project_options = {key: options.pop(key) for key in PROJECT_OPTIONS if key in options}
     backend_options = make_options(backend, options)
     loaded = source if isinstance(source, SourceFile) else load_source(source, name=name)
+    project, _ = split_options(project_options, source_path=loaded.path)
+    if project is not None:
+        loaded = dataclasses.replace(loaded, project=project)
     result = backend.translate(loaded, backend_options)
     if optimize:
         result = _optimize(result, loaded, target, llm or {})

@@ -15,7 +15,8 @@ lead outside the tree.
 
 A quoted name is looked up in the including file's folder, then at the top of the tree (where
 projects put the folder they pass with ``-I``); every place up to the first file found is
-recorded. Each file is read and hashed once per scanner (one scanner per run).
+recorded; then in the project's include folders inside the tree (``include_dirs``: ``-I``),
+in their order. Each file is read and hashed once per scanner (one scanner per run).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ _MAX_SCAN_BYTES = 64 * 1024 * 1024
 class IncludeScanner:
     """Transitive quoted includes of the files under ``root``; each file read once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, include_dirs: tuple[str, ...] = ()) -> None:
         self.root = Path(root)
+        #: include folders inside the tree, relative to it ("" for the top)
+        self.include_dirs = tuple(include_dirs)
         self._files: dict[str, tuple[str | None, tuple[tuple[str, ...], ...]]] = {}
 
     def dependencies(self, path: str) -> dict[str, str | None]:
@@ -75,7 +78,8 @@ class IncludeScanner:
         includes = []
         for match in _QUOTED_INCLUDE.finditer(data):
             name = match.group(1).decode("utf-8", "surrogateescape").strip()
-            places = tuple(dict.fromkeys(p for p in (_inside(folder, name), _inside("", name)) if p is not None))
+            candidates = (_inside(folder, name), _inside("", name), *(_inside(d, name) for d in self.include_dirs))
+            places = tuple(dict.fromkeys(p for p in candidates if p is not None))
             if places:
                 includes.append(places)
         return digest, tuple(includes)

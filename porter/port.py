@@ -69,7 +69,8 @@ from porter.backends.base import get_backend, make_options
 from porter.dependencies import IncludeScanner
 from porter.diagnostics import Diagnostic
 from porter.journal import Journal, read_journal
-from porter.source import InputError, SourceFile, decode_source, read_source_bytes
+from porter.project import PROJECT_OPTIONS, ProjectContext, split_options
+from porter.source import InputError, SourceFile, read_source_bytes, source_from_bytes
 
 #: Suffixes of the files that are translated; every other file is copied unchanged.
 SOURCE_SUFFIXES = frozenset({".cu", ".cuh", ".h", ".hpp", ".cpp", ".cc", ".cxx", ".c", ".inl"})
@@ -118,11 +119,13 @@ class FileRecord:
     output: str | None = None        # the output's path relative to OUT, where it is not ``path``
     fill: dict[str, Any] | None = None  # what a model's fill of refused kernels came to (fill_refused)
     includes: dict[str, str | None] | None = None  # for the manifest: what the source includes (FileTask.includes)
+    kernels: tuple[dict[str, Any], ...] = ()  # a source's kernels with their verdicts (KernelVerdict.to_json)
 
     def to_json(self) -> dict[str, Any]:
         data = {"path": self.path, "kind": self.kind, "status": self.status, "was": self.was,
                 "output": self.output, "edits": self.edits, "edits_by_rule": dict(self.edits_by_rule),
-                "lines": self.lines, "reason": self.reason, "diagnostics": list(self.diagnostics)}
+                "lines": self.lines, "reason": self.reason, "diagnostics": list(self.diagnostics),
+                "kernels": list(self.kernels)}
         if self.fill is not None:
             data["fill"] = self.fill
         return data
@@ -150,6 +153,8 @@ class PortSettings:
     source_key: str                  # manifest key for translated files
     copy_key: str                    # manifest key for copied files
     force: bool = False
+    project: ProjectContext | None = None   # -I/-D/-U/-std/--cuda-path of the command line
+    compile_commands: str | None = None     # a compilation database: each file's entry adds to ``project``
 
 
 @dataclass
@@ -249,18 +254,25 @@ def plan_port(source: Path, output: Path, target: str = "hip", *, force: bool = 
               **options: Any) -> PortPlan:
     """Check the paths and options, walk SRC and read OUT's manifest. Raises for bad usage."""
     backend = get_backend(target)
+    project_options = {key: options.pop(key) for key in PROJECT_OPTIONS if key in options}
+    database = project_options.pop("compile_commands", None)
+    project, _ = split_options(project_options)  # relative folders: from the current folder
     make_options(backend, options)  # a bad option fails here, once, not in every worker
     source_real, output_real = check_paths(Path(source), Path(output))
     options_items = tuple(sorted(options.items()))
     fingerprint = code_fingerprint(target)
+    context_key = {"project": project.to_json() if project is not None else None,
+                   "compile_commands": _database_digest(database) if database is not None else None}
     settings = PortSettings(source_real, output_real, target, options_items,
-                            _key({"code": fingerprint, "target": target, "options": dict(options_items)}),
-                            _key({"code": fingerprint, "copy": True}), force)
+                            _key({"code": fingerprint, "target": target, "options": dict(options_items),
+                                  **({"context": context_key} if project is not None or database else {})}),
+                            _key({"code": fingerprint, "copy": True}), force, project,
+                            str(Path(database).resolve()) if database is not None else None)
     resumed = (output_real / JOURNAL_NAME).exists()
     manifest = load_manifest(output_real)
     tasks, skipped = walk_tree(source_real, manifest)
     tasks, collisions = assign_outputs(tasks, getattr(backend, "suffix", None))
-    tasks = with_includes(source_real, tasks)
+    tasks = with_includes(source_real, tasks, _tree_folders(source_real, project))
     return PortPlan(settings, tasks, sorted(skipped + collisions, key=lambda r: r.path), manifest, resumed)
 
 
@@ -305,9 +317,47 @@ def assign_outputs(tasks: list[FileTask], suffix: str | None) -> tuple[list[File
     return kept, failed
 
 
-def with_includes(root: Path, tasks: list[FileTask]) -> list[FileTask]:
+def _database_digest(database: str | os.PathLike) -> str:
+    """The sha256 of a compilation database (its entries decide every file's context)."""
+    try:
+        return hashlib.sha256(Path(database).read_bytes()).hexdigest()
+    except OSError as error:
+        raise InputError("P0053", f"cannot read the compilation database {database}: {error.strerror or error}",
+                         None, str(database)) from None
+
+
+def _tree_folders(root: Path, project: ProjectContext | None) -> tuple[str, ...]:
+    """The include folders of ``project`` that lie inside the tree, relative to its top ("" for it)."""
+    found = []
+    for folder in project.include_dirs if project is not None else ():
+        path = Path(folder).resolve()
+        if path.is_relative_to(root):
+            found.append("" if path == root else path.relative_to(root).as_posix())
+    return tuple(found)
+
+
+def file_context(settings: PortSettings, path: str) -> tuple[ProjectContext, dict[str, Any] | None]:
+    """The context ``path`` (relative to SRC) is ported with: its compilation-database entry (if
+    any), then the command line's, then the top of the tree and the file's own folder as include
+    folders; and a note (P0054) when the database has no entry for the file."""
+    source = settings.source / path
+    context = ProjectContext()
+    note = None
+    if settings.compile_commands is not None:
+        try:
+            context = ProjectContext.from_compile_commands(settings.compile_commands, source)
+        except InputError as error:
+            if "has no entry" not in error.message:
+                raise
+            note = _diagnostic(path, "P0054", "note", f"{Path(settings.compile_commands).name} has no entry for "
+                               f"{path}: ported with the command line's -I/-D and the tree's folders")
+    context = context.then(settings.project).with_include_dirs((settings.source, source.parent))
+    return context, note
+
+
+def with_includes(root: Path, tasks: list[FileTask], include_dirs: tuple[str, ...] = ()) -> list[FileTask]:
     """Each source task with the files it includes and their hashes (each file read once)."""
-    scanner = IncludeScanner(root)
+    scanner = IncludeScanner(root, include_dirs)
     return [replace(task, includes=scanner.dependencies(task.path)) if task.kind == "source" else task
             for task in tasks]
 
@@ -441,7 +491,8 @@ def manifest_entry(settings: PortSettings, record: FileRecord) -> dict[str, Any]
         "output": list(record.output_stat),
         "record": {"status": record.status, "edits": record.edits,
                    "edits_by_rule": record.edits_by_rule, "lines": record.lines,
-                   "diagnostics": [d for d in record.diagnostics if d["id"] not in _PLAN_NOTES]},
+                   "diagnostics": [d for d in record.diagnostics if d["id"] not in _PLAN_NOTES],
+                   "kernels": list(record.kernels)},
     }
 
 
@@ -532,18 +583,20 @@ def _port_file(settings: PortSettings, task: FileTask) -> FileRecord:
 def _translate_file(settings: PortSettings, task: FileTask, source_path: Path, output_path: Path,
                     digest: str) -> FileRecord:
     data = _read_source(source_path, task.path)
-    source = SourceFile(task.path, decode_source(data, task.path), source_path)
+    context, note = file_context(settings, task.path)
+    source = source_from_bytes(task.path, data, source_path, context)
     backend, options = _backend(settings.target, settings.options)
     result = backend.translate(source, options)
     if result.changed:
-        write_text_atomic(output_path, result.code)
+        write_bytes_atomic(output_path, result.code_bytes())
         status = TRANSLATED
     else:
         write_bytes_atomic(output_path, data)  # byte-identical, whatever the decoder thought
         status = UNCHANGED
     return FileRecord(task.path, task.kind, status, len(result.edits), dict(Counter(e.rule for e in result.edits)),
-                      source.line_count, tuple(diagnostic_json(d) for d in result.diagnostics),
-                      sha256=digest, output_stat=_stat(output_path))
+                      source.line_count,
+                      (*((note,) if note else ()), *(diagnostic_json(d) for d in result.diagnostics)),
+                      sha256=digest, output_stat=_stat(output_path), kernels=tuple(k.to_json() for k in result.kernels))
 
 
 @cache
@@ -594,7 +647,8 @@ def _is_up_to_date(previous: dict | None, digest: str, key: str, output: Path,
 def _up_to_date_record(task: FileTask) -> FileRecord:
     last = task.previous.get("record", {})
     return FileRecord(task.path, task.kind, UP_TO_DATE, last.get("edits", 0), last.get("edits_by_rule", {}),
-                      last.get("lines", 0), tuple(last.get("diagnostics", ())), was=last.get("status"))
+                      last.get("lines", 0), tuple(last.get("diagnostics", ())), was=last.get("status"),
+                      kernels=tuple(last.get("kernels", ())))
 
 
 def _remove_stale_output(settings: PortSettings, task: FileTask) -> None:

@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from porter.diagnostics import Span
 
@@ -36,6 +37,11 @@ class SourceFile:
     name: str
     text: str
     path: Path | None = None
+    #: how the project compiles it (a :class:`porter.project.ProjectContext`), or None
+    project: Any = field(default=None, compare=False)
+    #: the file's encoding: "utf-8", or "latin-1" for any other 8-bit text (see ``decode_bytes``);
+    #: ``text`` is then one character per byte, and ``encode`` gives the bytes back exactly
+    encoding: str = field(default="utf-8", compare=False)
     data: bytes = field(init=False, repr=False)
     _line_starts: list[int] = field(init=False, repr=False)
 
@@ -49,6 +55,27 @@ class SourceFile:
         for index, byte in enumerate(self.data):
             if byte == 0x0A:
                 self._line_starts.append(index + 1)
+
+    def encode(self, text: str) -> bytes:
+        """``text`` (this file's, or a rewrite of it) in the file's own encoding.
+
+        A rewrite of an 8-bit file can only hold characters that encoding has: porter's edits are
+        ASCII, so this fails only when one brings in a character the file could not hold.
+        """
+        try:
+            return text.encode(self.encoding)
+        except UnicodeEncodeError as error:
+            raise InputError("P0031", f"{self.name}: the output holds {text[error.start]!r}, which the "
+                             f"source's 8-bit encoding cannot hold", "convert the source to UTF-8",
+                             self.name) from None
+
+    @property
+    def non_utf8_offset(self) -> int | None:
+        """For a file read byte for byte (not UTF-8): the offset, in ``data``, of its first non-ASCII byte."""
+        if self.encoding == "utf-8":
+            return None
+        index = next((i for i, c in enumerate(self.text) if ord(c) > 0x7F), 0)
+        return len(self.text[:index].encode("utf-8"))
 
     @property
     def line_count(self) -> int:
@@ -97,7 +124,14 @@ def _looks_like_path(text: str) -> bool:
 
 
 def read_source_file(path: Path) -> SourceFile:
-    return SourceFile(str(path), decode_source(read_source_bytes(path, str(path)), str(path)), path)
+    return source_from_bytes(str(path), read_source_bytes(path, str(path)), path)
+
+
+def source_from_bytes(name: str, data: bytes, path: Path | None = None, project: Any = None) -> SourceFile:
+    """A SourceFile from a file's bytes: UTF-8 when they are valid UTF-8, else 8-bit text read byte
+    for byte (see ``decode_bytes``)."""
+    text, encoding = decode_bytes(data, name)
+    return SourceFile(name, text, path, project=project, encoding=encoding)
 
 
 def read_source_bytes(path: Path, name: str) -> bytes:
@@ -154,14 +188,22 @@ def check_text(text: str, name: str) -> str:
 
 
 def decode_source(data: bytes, name: str) -> str:
+    """The text of a file's bytes (see ``decode_bytes``)."""
+    return decode_bytes(data, name)[0]
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of a file's bytes: UTF-8 when valid, else "latin-1".
+
+    Source files in other 8-bit encodings (Latin-1, CP-1252, ...) differ from ASCII only in
+    comments and literals; decoding them as Latin-1 maps each byte to the one character of the same
+    value, so the text encodes back to exactly the same bytes, and a rewrite that edits only ASCII
+    names leaves every other byte as it was. NUL bytes mean a binary file (P0005).
+    """
     if b"\x00" in data[:8192]:
         raise InputError("P0005", f"{name} looks like a binary file (it contains NUL bytes)",
                          "porter translates CUDA source text", name)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputError("P0006", f"{name}:{line}: not valid UTF-8 (byte 0x{data[error.start]:02x} "
-                         f"at offset {error.start})", "convert the file to UTF-8, e.g. with iconv",
-                         name) from None
-    return text
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"

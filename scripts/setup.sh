@@ -30,4 +30,4 @@ python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 # The CPU build of torch (it carries the CUDA->HIP rename tables). Pinning the version that these
 # machines keep on disk avoids pulling several GB of CUDA packages.
 python -m pip install -q "torch==2.13.0"
-python -m pip install -q -e ".[hip,ir,llm,triton,pallas,bench,test]"
+python -m pip install -q -e ".[hip,ir,llm,triton,pallas,bench,agent,test]"

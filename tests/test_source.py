@@ -42,9 +42,9 @@ def test_binary_and_non_utf8(tmp_path):
     with pytest.raises(InputError) as raised:
         read_source_file(binary)
     assert raised.value.diag_id == "P0005"
-    with pytest.raises(InputError) as raised:
-        read_source_file(latin)
-    assert raised.value.diag_id == "P0006" and ":1:" in raised.value.message
+    read = read_source_file(latin)  # 8-bit text is read byte for byte, never refused
+    assert read.encoding == "latin-1" and read.text == "// caf\xe9\nint x;\n"
+    assert read.encode(read.text) == latin.read_bytes()
 
 
 def test_missing_paths_are_reported_as_missing_not_parsed_as_code(tmp_path):

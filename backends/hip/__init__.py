@@ -7,10 +7,12 @@ renames after them, the headers last (they depend on what the others needed).
 
 from __future__ import annotations
 
-from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.cooperative_groups import check_cooperative_groups
+from porter.backends.hip.device_intrinsics import rewrite_device_intrinsics
 from porter.backends.hip.includes import rewrite_includes
 from porter.backends.hip.inline_ptx import rewrite_inline_ptx
+from porter.backends.hip.isolate import rewrite_isolated
+from porter.backends.hip.kernels import kernel_sites
 from porter.backends.hip.launch import rewrite_launches
 from porter.backends.hip.options import HipOptions
 from porter.backends.hip.rename import check_version_gaps, rename
@@ -18,9 +20,8 @@ from porter.backends.hip.runtime_api import rewrite_runtime_api
 from porter.backends.hip.warp_builtins import rewrite_warp_builtins
 from porter.backends.hip.warp_size import rewrite_warp_size
 from porter.diagnostics import make
-from porter.edits import EditSet
 from porter.frontends.treesitter import CudaSyntax
-from porter.result import TranslationResult
+from porter.result import TranslationResult, kernel_verdicts
 from porter.source import SourceFile
 
 #: The rules, in the order they run.
@@ -29,6 +30,7 @@ RULES = (
     rewrite_warp_builtins,
     rewrite_warp_size,
     check_cooperative_groups,
+    rewrite_device_intrinsics,
     check_version_gaps,
     rewrite_launches,
     rewrite_runtime_api,
@@ -45,7 +47,10 @@ class HipBackend:
     options_type = HipOptions
 
     def translate(self, source: SourceFile, options: HipOptions) -> TranslationResult:
-        result = TranslationResult(source, self.name, source.text, options=options.to_json())
+        result = TranslationResult(source, self.name, source.text, options=options.to_json(),
+                                   encoding=source.encoding)  # a lossless rewrite keeps the bytes
+        if source.encoding != "utf-8":
+            result.diagnostics.append(_not_utf8_note(source))
         if not source.text.strip():
             result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
             return result
@@ -54,14 +59,22 @@ class HipBackend:
         if any(d.is_error for d in parse_problems):
             result.diagnostics.extend(parse_problems)
             return result
-        ctx = RewriteContext(source, syntax, options, EditSet(source.data), syntax.regions())
-        for rule in RULES:
-            rule(ctx)
-        result.code = ctx.edits.apply()
+        # a rule that raises on one kernel leaves that kernel's text as it was, with P0060 (.isolate)
+        ctx, result.code, left_out = rewrite_isolated(source, syntax, options, RULES)
         result.edits = list(ctx.edits)
-        result.diagnostics = sorted(parse_problems + ctx.diagnostics,
+        result.diagnostics = sorted(result.diagnostics + parse_problems + ctx.diagnostics + left_out,
                                     key=lambda d: (d.span.start if d.span else -1, d.id))
+        result.kernels = kernel_verdicts([(k.name, k.span(source)) for k in kernel_sites(syntax)],
+                                         result.diagnostics)
         return result
+
+
+def _not_utf8_note(source: SourceFile):
+    offset = source.non_utf8_offset or 0
+    byte = source.text[len(source.data[:offset].decode("utf-8"))].encode(source.encoding)[0]
+    return make("P0285", f"{source.name} is not UTF-8 (byte 0x{byte:02x} is the first that is not): porter read "
+                "it as 8-bit text, and the output keeps every byte outside its edits as it was",
+                source.span(offset, offset + len(chr(byte).encode("utf-8"))))
 
 
 def _parse_diagnostics(source: SourceFile, syntax: CudaSyntax) -> list:

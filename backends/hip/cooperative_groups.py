@@ -1,5 +1,7 @@
 """Cooperative groups: HIP has them (hip/hip_cooperative_groups.h), but not every member in every
-version. Uses of members the target HIP lacks are reported; nothing is rewritten."""
+version. `cg::reduce` (and its operators `cg::plus`, `cg::less`, `cg::greater`, `cg::bit_and`,
+`cg::bit_or`, `cg::bit_xor`) on a HIP without them becomes porter's shuffle reduction
+(`__porter_cg::reduce`, helper "cg_reduce"); other members the target HIP lacks are reported."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from porter.backends.hip.tables import porter_table
 from porter.frontends.treesitter import Node, Region
 
 NAMESPACE = "cooperative_groups"
+RULE = "cooperative-groups"
+#: What porter's helper provides in namespace __porter_cg when HIP lacks cg::reduce.
+REDUCE_NAMES = frozenset({"reduce", "plus", "less", "greater", "bit_and", "bit_or", "bit_xor"})
+HELPER_NAMESPACE = "__porter_cg"
 
 
 def check_cooperative_groups(ctx: RewriteContext) -> None:
@@ -23,7 +29,12 @@ def check_cooperative_groups(ctx: RewriteContext) -> None:
             name_node = _feature_name(region, node, aliases)
             if name_node is None or (node.type == "field_expression" and region.text(name_node) not in members):
                 continue
-            name = region.text(name_node)
+            name = region.text(name_node.child_by_field_name("name") or name_node)
+            if "reduce" in missing and node.type == "qualified_identifier" and name in REDUCE_NAMES:
+                scope = node.child_by_field_name("scope")
+                if ctx.replace_node(region, scope, HELPER_NAMESPACE, RULE):
+                    ctx.helpers_needed.add("cg_reduce")
+                continue
             if name in missing:
                 since = missing[name]
                 later = "no HIP version yet" if since.startswith("99") else f"HIP {since}"
@@ -42,7 +53,7 @@ def _feature_name(region: Region, node: Node, aliases: set[str]) -> Node | None:
     scope = node.child_by_field_name("scope")
     name = node.child_by_field_name("name")
     if scope is not None and name is not None and region.text(scope) in aliases:
-        return name if name.type in ("identifier", "template_function") else None
+        return name if name.type in ("identifier", "template_function", "template_type") else None
     return None
 
 

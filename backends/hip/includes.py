@@ -6,11 +6,13 @@ Runs last: the other rules decide which helpers and macros the file needs.
 from __future__ import annotations
 
 from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.device_intrinsics import helper_text
 from porter.backends.hip.tables import name_tables, porter_table
 from porter.frontends.treesitter import Node
 
 RULE = "include"
 HIP_RUNTIME = "hip/hip_runtime.h"
+_CG_REDUCE_HEADER = "cooperative_groups/reduce.h"
 _CONDITIONALS = {"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"}
 #: Signs that a file has CUDA code and so needs the HIP runtime header.
 _CUDA_MARKERS = {"__global__", "__device__", "__shared__", "__constant__", "threadIdx", "blockIdx",
@@ -56,6 +58,9 @@ def _hip_header(ctx: RewriteContext, include: Node, header: str) -> str | None:
             return override["hip"]
     since = table["cooperative_groups_headers"].get(header, {}).get("since")
     if since is not None and not ctx.options.at_least(since):
+        if header == _CG_REDUCE_HEADER and "cg_reduce" in ctx.helpers_needed:
+            ctx.replace(include.start_byte, _end_of_line(ctx, include.end_byte), "", RULE)
+            return None  # porter's cg_reduce helper stands in for the header
         ctx.report("P0240", f"<{header}> is not available in HIP {ctx.options.hip_version}",
                    ctx.syntax.file_region(), include, "target a newer --hip-version, or write the "
                                                       "group operation with shuffles")
@@ -137,7 +142,7 @@ def _defines_text(ctx: RewriteContext) -> str:
 
 def _helpers_text(ctx: RewriteContext) -> str:
     helpers = porter_table()["helpers"]
-    return "".join(helpers[name] for name in sorted(ctx.helpers_needed))
+    return "".join(helper_text(name) or helpers[name] for name in sorted(ctx.helpers_needed))
 
 
 def _end_of_line(ctx: RewriteContext, offset: int) -> int:

@@ -10,7 +10,8 @@ import re
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.project_symbols import project_names
-from porter.backends.hip.tables import name_tables, porter_table
+from porter.backends.hip.api_versions import judge
+from porter.backends.hip.tables import hipify_api, hipify_source, name_tables, porter_table
 from porter.frontends.treesitter import Node, Region, iter_name_leaves
 
 RULE = "rename"
@@ -24,10 +25,12 @@ _CUDA_API_SHAPE = re.compile(
 
 def rename(ctx: RewriteContext) -> None:
     tables = name_tables()
+    hipify = hipify_api()
     renames = _effective_renames(ctx)
+    corrections = _effective_corrections(ctx)
     unsupported = porter_table()["unsupported"]
     macros = porter_table()["cuda_macros"]
-    declared = project_names(ctx.syntax, ctx.source.path)
+    declared = project_names(ctx.syntax, ctx.source.path, getattr(ctx.source.project, "include_dirs", ()))
     version_gaps = unsupported_in_version(ctx)  # reported by check_version_gaps; left as written
     libraries_seen: dict[str, tuple[Region, Node]] = {}
     for region in ctx.regions:
@@ -38,6 +41,8 @@ def rename(ctx: RewriteContext) -> None:
                 continue
             if leaf.type not in ("identifier", "type_identifier"):
                 continue
+            if ctx.edits.overlaps(*region.file_range(leaf)):
+                continue  # an earlier rule rewrote this name (or the code around it)
             if name in macros:
                 _cuda_macro(ctx, region, leaf, name, macros[name])
                 continue
@@ -46,7 +51,21 @@ def rename(ctx: RewriteContext) -> None:
             if name in unsupported and name not in declared:
                 ctx.report("P0230", f"`{name}` has no HIP equivalent: {unsupported[name]}", region, leaf)
                 continue
-            hip_name = renames.get(name)
+            hip_name = renames.get(name, corrections.get(name))
+            entry = hipify.get(name) if hip_name is None else None
+            if entry is not None and (entry.hip or entry.family != "device"):
+                library = _library_of(name)
+                if name in declared and name not in tables.names:
+                    continue  # the project's own name of a CUDA API's shape
+                if library is not None and not library.get("hip"):
+                    libraries_seen.setdefault(library["key"], (region, leaf))
+                    continue
+                verdict = judge(entry, ctx.options, tables.names.get(name))
+                for finding in verdict.findings:
+                    ctx.report(finding.diag_id, finding.message, region, leaf, finding.hint)
+                if verdict.hip is None:
+                    continue
+                hip_name = verdict.hip
             if hip_name is None:
                 hip_name = tables.names.get(name)
             if hip_name is not None:
@@ -57,7 +76,8 @@ def rename(ctx: RewriteContext) -> None:
                 if library is not None and not library.get("hip"):
                     libraries_seen.setdefault(library["key"], (region, leaf))
                     continue
-                ctx.report("P0230", f"`{name}` looks like a CUDA API but porter knows no HIP equivalent",
+                ctx.report("P0230", f"`{name}` looks like a CUDA API but porter knows no HIP equivalent "
+                           f"(neither {hipify_source()}'s tables nor PyTorch's list it)",
                            region, leaf, "check the HIP documentation for a replacement, or port this "
                                          "call by hand")
     _report_libraries(ctx, libraries_seen)
@@ -73,6 +93,12 @@ def _effective_renames(ctx: RewriteContext) -> dict[str, str]:
         if "hip" in entry and (until is None or not ctx.options.at_least(until)):
             chosen[cuda_name] = entry["hip"]
     return chosen
+
+
+def _effective_corrections(ctx: RewriteContext) -> dict[str, str]:
+    """porter's corrections of HIPIFY rows that apply to the target HIP version."""
+    return {cuda_name: entry["hip"] for cuda_name, entry in porter_table()["hipify_corrections"].items()
+            if ctx.options.at_least(entry.get("since", "0.0"))}
 
 
 def unsupported_in_version(ctx: RewriteContext) -> dict[str, str]:
@@ -92,7 +118,7 @@ def check_version_gaps(ctx: RewriteContext) -> None:
     for region in ctx.regions:
         for leaf in iter_name_leaves(region.root):
             name = region.text(leaf)
-            if name in missing:
+            if name in missing and not ctx.edits.overlaps(*region.file_range(leaf)):
                 ctx.report("P0250", f"`{name}` is not available in HIP {ctx.options.hip_version}: "
                            f"{missing[name]}", region, leaf, "target a newer --hip-version or use "
                                                              "unpacked values")

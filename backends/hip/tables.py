@@ -1,4 +1,17 @@
-"""CUDA -> HIP name tables: PyTorch's hipify tables plus porter's own (``data/porter_hip.toml``).
+"""CUDA -> HIP name tables: HIPIFY's API tables, PyTorch's hipify tables and porter's own.
+
+Three sources, and which wins when they disagree (first wins):
+
+1. porter's own facts (``data/porter_hip.toml``): its ``renames`` (version-aware corrections and
+   names the others lack) and ``hipify_corrections`` (HIPIFY rows porter knows to be wrong for
+   the HIP versions it targets, e.g. ``__nv_bfloat16`` is ``__hip_bfloat16`` since HIP 6.0).
+2. HIPIFY's tables (``data/hipify_api.json``, derived from ROCm/HIPIFY's ``docs/tables`` by
+   ``derive_tables.py``): AMD's own record of each CUDA name's HIP equivalent and the HIP versions
+   that added, deprecated, changed or removed it. HIPIFY's verdict is final for the names it
+   lists, "unsupported" included -- except the device-function table, whose "unsupported" only
+   means hipify leaves the name alone (HIP's headers define many of those under the CUDA name).
+3. PyTorch's tables (``torch.utils.hipify``): names HIPIFY does not list (its ``CUDA_INCLUDE_MAP``
+   and namespace maps are used for headers and ``ns::`` names).
 
 PyTorch ships its tables in ``torch/utils/hipify/cuda_to_hip_mappings.py``, a module that needs
 only the standard library; importing it through ``torch.utils`` would import torch (seconds), so
@@ -96,6 +109,57 @@ def name_tables() -> NameTables:
         except Exception:  # noqa: BLE001 - a cache we cannot write only costs time
             pass
     return NameTables(data["names"], data["qualified"], data["headers"], str(path))
+
+
+@dataclass(frozen=True)
+class ApiEntry:
+    """One row of HIPIFY's tables: a CUDA name, its HIP name ("" when HIP has none) and versions
+    ("" when the table gives none). HIP versions are ROCm versions, CUDA versions CUDA's."""
+
+    cuda: str
+    section: str          # "family: section title", e.g. "driver: Context Management"
+    cuda_added: str
+    cuda_deprecated: str
+    cuda_changed: str
+    cuda_removed: str
+    hip: str
+    hip_added: str
+    hip_deprecated: str
+    hip_changed: str
+    hip_removed: str
+    hip_experimental: str
+
+    @property
+    def family(self) -> str:
+        return self.section.split(":", 1)[0]
+
+
+def hipify_file() -> Path:
+    return Path(__file__).parent / "data" / "hipify_api.json"
+
+
+@cache
+def hipify_data() -> dict[str, Any]:
+    return json.loads(hipify_file().read_text(encoding="utf-8"))
+
+
+@cache
+def hipify_api() -> dict[str, ApiEntry]:
+    """HIPIFY's rows by CUDA name."""
+    data = hipify_data()
+    sections = data["sections"]
+    entries = {}
+    for row in data["rows"]:
+        row = list(row)
+        row[1] = sections[row[1]]
+        entries[row[0]] = ApiEntry(*row)
+    return entries
+
+
+def hipify_source() -> str:
+    """Where the HIPIFY data came from, for messages: 'HIPIFY 014177bc (2024-10-24)'."""
+    source = hipify_data()["source"]
+    return f"HIPIFY {source['commit']}" + (f" ({source['date']})" if source.get("date") else "")
 
 
 @cache

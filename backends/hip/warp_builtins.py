@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import re
+
 from porter.backends.hip.constants import ConstantTable
 from porter.backends.hip.context import RewriteContext
+from porter.backends.hip.header_macros import header_macros
 from porter.backends.hip.tables import porter_table
 from porter.frontends.treesitter import Node, Region
 
@@ -26,17 +29,62 @@ def rewrite_warp_builtins(ctx: RewriteContext) -> None:
     other_entries = table["warp_other"]
     since = table["warp_sync_versions"]["since"]
     has_sync = ctx.options.at_least(since)
-    constants = ConstantTable.from_file(ctx.syntax.file_region())
+    constants = mask_constants(ctx)
     for region in ctx.regions:
         for call in region.find({"call_expression"}, region.root):
             function = call.child_by_field_name("function")
-            if function is None or function.type != "identifier":
+            found = None if function is None else _called(region, function)
+            if found is None:
                 continue
-            name = region.text(function)
+            name, function, template_args = found
             if name in sync_entries:
+                if template_args is not None and not has_sync:
+                    ctx.report("P0290", f"`{region.text(function)}`: HIP {ctx.options.hip_version} has only the "
+                               f"mask-less, non-template `{sync_entries[name].get('legacy', name)}`", region, function,
+                               "drop the template arguments (the value's type selects the overload)")
+                    continue
                 _sync_call(ctx, region, call, function, name, sync_entries[name], has_sync, constants)
             elif name in other_entries and not has_sync:
                 _legacy_rename(ctx, region, function, other_entries[name])
+
+
+def _called(region: Region, function: Node) -> tuple[str, Node, str | None] | None:
+    """(name, node to replace, template arguments) of `f(...)`, `::f(...)` and `f<T>(...)`."""
+    if function.type == "qualified_identifier" and function.child_by_field_name("scope") is None:
+        inner = function.child_by_field_name("name")
+        found = None if inner is None else _called(region, inner)
+        return None if found is None else (found[0], function, found[2])
+    if function.type == "identifier":
+        return region.text(function), function, None
+    if function.type == "template_function":
+        name, args = function.child_by_field_name("name"), function.child_by_field_name("arguments")
+        if name is not None:
+            return region.text(name), function, None if args is None else region.text(args)
+    return None
+
+
+def mask_constants(ctx: RewriteContext) -> ConstantTable:
+    """The file's constants, then the object-like macros of the project headers it includes, with
+    functional casts (`uint32_t(-1)`, `static_cast<unsigned>(~0)`) reduced to their operand."""
+    constants = ConstantTable.from_file(ctx.syntax.file_region())
+    include_dirs = getattr(ctx.source.project, "include_dirs", ()) or ()
+    for name, value in header_macros(ctx.syntax, ctx.source.path, include_dirs).items():
+        constants.bindings.setdefault(name, value)
+    constants.bindings = {name: strip_casts(value) for name, value in constants.bindings.items()}
+    return constants
+
+
+_FUNCTIONAL_CAST = re.compile(r"^(?:unsigned(?:\s+int)?|uint32_t|int|unsigned\s+long\s+long|uint64_t)\s*\((.*)\)$", re.S)
+_STATIC_CAST = re.compile(r"^static_cast\s*<\s*[\w\s]+>\s*\((.*)\)$", re.S)
+
+
+def strip_casts(text: str) -> str:
+    text = text.strip()
+    for pattern in (_FUNCTIONAL_CAST, _STATIC_CAST):
+        match = pattern.match(text)
+        if match:
+            return strip_casts(match.group(1))
+    return text
 
 
 def _sync_call(ctx: RewriteContext, region: Region, call: Node, function: Node, name: str, entry: dict,
@@ -107,7 +155,7 @@ def _legacy_rename(ctx: RewriteContext, region: Region, function: Node, entry: d
 
 
 def _mask_is_equivalent(region: Region, mask: Node, constants: ConstantTable) -> bool:
-    text = region.text(mask)
+    text = strip_casts(region.text(mask))
     return constants.is_full_mask(text) or text.replace(" ", "") == "__activemask()"
 
 
@@ -126,7 +174,7 @@ def _widen_mask(ctx: RewriteContext, region: Region, arguments: list[Node], cons
         return
     mask = arguments[0]
     text = region.text(mask)
-    if constants.is_full_mask(text):
+    if constants.is_full_mask(strip_casts(text)):
         ctx.replace_node(region, mask, FULL_MASK[ctx.options.wave_size], RULE)
         return
     if text.replace(" ", "") == "__activemask()":

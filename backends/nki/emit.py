@@ -35,18 +35,19 @@ from __future__ import annotations
 import math
 
 from porter.backends.names import Names, kernel_symbols, module_names, text
-from porter.backends.nki.prelude import PRELUDE
+from porter.backends.launchers import ELEMENT, LAUNCH_KEYWORDS, cuda_type, launcher_checks, runtime_source
+from porter.backends.nki.prelude import LAUNCH, PRELUDE
 from porter.backends.nki.tables import (ACTIVATION, ALU, BITS, BITVEC, COMPARE, FLOATS, INTS, MATH_ALU, NL,
                                         REDUCE, STATIC_BIN, STATIC_CMP, STATIC_MATH, UNIFORM_MATH)
 
 from porter.passes.tile.program import BlockProgram, S, V
 
 RESERVED = {"np", "nki", "nl", "nisa", "KERNELS", "range", "min", "max", "abs", "int", "float", "grid",
-            "block", "smem"}
+            "block", "smem", "shared_bytes", "stream", "operator"}
 #: the module-level names each kernel's symbol stands for (:func:`porter.backends.names.kernel_symbols`)
 SYMBOL_FORMS = ("{}", "{}_kernel")
 #: the names the prelude binds (kernel symbols and parameters shadow none of them)
-MODULE = frozenset(module_names(PRELUDE.format(source="")) | RESERVED)
+MODULE = frozenset(module_names(PRELUDE.format(source=""), LAUNCH, runtime_source()) | RESERVED)
 U, ST, D = 0, 1, 2  # value kinds: uniform, lane-static, data tile
 _DATA_OPS = ("load", "reduce", "count", "atomic", "shfl", "any", "bitcast")
 
@@ -801,19 +802,35 @@ class _Emitter:
         return "\n".join(out)
 
     def launcher(self) -> str:
+        """The launcher: the shared checks (:mod:`porter.backends.launchers`), the run, and the
+        results written into the caller's numpy arrays."""
         p = self.p
         sym = self.sym
+        names = [self.ident(q.name) for q in p.params]
         bf16 = {i for i, q in enumerate(p.params) if q.kind == "ptr" and q.dtype == "bf16"}
         written_bf16 = [i for i in self.written if i in bf16]
-        lines = [f"def {sym}(*args, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):",
-                 f'    """Launch {text(p.kernel)} as CUDA would; returns {{parameter index: new array}} for the '
-                 'pointers it writes."""',
-                 "    args = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]",
-                 f"    out = _run({sym}_kernel, [*args, _dim3(grid), _dim3(block), int(shared_bytes)], {sorted(bf16)!r})",
-                 f"    result = dict(zip({self.written!r}, (np.asarray(o) for o in out)))",
-                 f"    for i in {written_bf16!r}:",
-                 "        result[i] = _to_bf16(result[i])",
-                 "    return result"]
+        lines = [f"def {sym}({''.join(n + ', ' for n in names)}{LAUNCH_KEYWORDS}):",
+                 f'    """Launch {text(p.kernel)} as CUDA would; writes the numpy arrays of the pointers it writes in '
+                 'place and returns {parameter index: array} for them."""']
+        lines += launcher_checks(p, self.ident, p.kernel)
+        lines += ["    if stream is not None:", f"        _no_stream({p.kernel!r}, stream)"]
+        for k, q in enumerate(p.params):
+            if q.kind != "ptr":
+                continue
+            name, want = names[k], ELEMENT[q.dtype]
+            test = "True" if q.dtype == "bf16" else \
+                f"type({name}) is not np.ndarray or {name}.dtype != {want!r}" + \
+                (f" or not {name}.flags.writeable" if k in self.written else "")
+            lines.append(f"    if {test}:")
+            lines.append(f"        _host({p.kernel!r}, {q.name!r}, {cuda_type(q)!r}, {name}, {want!r}, {k in self.written})")
+        flat = [f"np.ascontiguousarray({n}).reshape(-1)" if q.kind == "ptr" else n for n, q in zip(names, p.params)]
+        lines += [f"    _res = _run({sym}_kernel, [{', '.join(flat)}, (_gx, _gy, _gz), (_bx, _by, _bz), "
+                  f"int(shared_bytes)], {sorted(bf16)!r})",
+                  f"    _out = dict(zip({self.written!r}, (np.asarray(o) for o in _res)))"]
+        if written_bf16:
+            lines += [f"    for i in {written_bf16!r}:", "        _out[i] = _to_bf16(_out[i])"]
+        buffers = ", ".join(f"{k}: {names[k]}" for k in self.written)
+        lines += [f"    _write_back(_out, {{{buffers}}})", "    return _out"]
         return "\n".join(lines)
 
 
@@ -828,7 +845,7 @@ def emit_module(kernels: list[tuple[BlockProgram, str]], source_name: str,
                 names: dict[str, str] | None = None) -> str:
     """The module of the kernels' texts (:func:`emit_kernel`); ``names``: their :func:`symbols`."""
     names = names or symbols([p.kernel for p, _ in kernels])
-    parts = [PRELUDE.format(source=text(source_name))]
+    parts = [PRELUDE.format(source=text(source_name)), LAUNCH + "\n" + runtime_source()]
     for _, kernel in kernels:
         parts.append("\n" + kernel)
     table = ", ".join(f"{p.kernel!r}: {names[p.kernel]}" for p, _ in kernels)

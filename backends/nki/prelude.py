@@ -21,9 +21,13 @@ PRELUDE = '''"""NKI port of {source} made by porter (block program -> NKI tiles)
 
 Each CUDA kernel is an @nki.jit kernel that runs the CUDA grid block by block; a block's
 threads are one SBUF tile (partition dim <= 128). KERNELS maps the CUDA kernel names to
-launchers f(*args, grid=, block=, shared_bytes=0) -> {{parameter index: new array}}.
+launchers f(*cuda_args, grid=, block=, shared_bytes=0, stream=None) taking numpy arrays for
+pointers: each writes the results into the arrays given for the parameters the kernel writes and
+returns {{parameter index: that array}}.
 Checked against porter's executable NKI model; see the NKI section of porter's README.
 """
+
+import operator
 
 import numpy as np
 
@@ -363,4 +367,38 @@ def _to_bf16(values):
     bits = values.view(np.uint32).astype(np.uint64)
     bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16  # values are already bfloat16: exact
     return bits.astype(np.uint16)
+'''
+
+#: the launchers' argument checks (README "Calling a port"): pointers are numpy arrays of the CUDA
+#: element type (bfloat16: ml_dtypes' bfloat16 or uint16/int16 bit patterns), written in place
+LAUNCH = '''
+def _no_stream(kernel, stream):
+    raise ValueError(f"{kernel}: an NKI launch runs on the host (porter's model or nki.simulate); stream= takes "
+                     f"only None, got {_what(stream)}")
+
+
+def _host(kernel, name, ctype, value, want, written):
+    """Raises the error of a pointer argument that is not a numpy array of the element type want
+    (bfloat16: also 16-bit integer bit patterns), or is read-only and written by the kernel."""
+    if not isinstance(value, np.ndarray):
+        hint = " (pass t.cpu().numpy())" if type(value).__module__.startswith("torch") else \\
+            " (pass np.asarray(a))" if type(value).__module__.startswith("jax") else ""
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a numpy array (an NKI port runs on the host: "
+                        f"porter's model or nki.simulate); got {_what(value)}{hint}")
+    if value.dtype.name != want and not (want == "bfloat16" and value.dtype.name in ("uint16", "int16")):
+        bits = " (or uint16 bit patterns)" if want == "bfloat16" else ""
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements{bits}; got a numpy array of "
+                        f"{value.dtype.name} (porter converts no element type silently)")
+    if written and not value.flags.writeable:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is read-only")
+
+
+def _write_back(out, buffers):
+    """The kernel's results (bfloat16 ones as bit patterns) copied into the caller's arrays."""
+    for index, array in buffers.items():
+        result = out[index]
+        if result.dtype != array.dtype and result.dtype.itemsize == array.dtype.itemsize == 2:
+            result = result.view(array.dtype)  # bfloat16 bit patterns into a bfloat16 or int16 array
+        np.copyto(array, result.reshape(array.shape))
+        out[index] = array
 '''

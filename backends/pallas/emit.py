@@ -2,10 +2,12 @@
 
 The emitted module's contract (the check harness relies on it): ``KERNELS`` maps each kernel name
 as launches write it ("saxpy", "reduce_sum<256>") to a launcher
-``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0)`` taking the CUDA parameters in
-order (jax arrays for pointers, Python numbers for scalars) and returning
-``{parameter index: new array}`` for every pointer parameter the kernel writes (the in-place update
-expressed functionally through ``input_output_aliases``). ``INTERPRET`` (module global) is passed to
+``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0, stream=None)`` taking the CUDA
+parameters in order (jax or numpy arrays for pointers, Python numbers for scalars), checking them
+(:mod:`porter.backends.launchers`) and returning ``{parameter index: array}`` for every pointer
+parameter the kernel writes (the in-place update expressed functionally through
+``input_output_aliases``; numpy arrays given for those parameters get the results too, and are
+what the dict holds for them). ``INTERPRET`` (module global) is passed to
 ``pallas_call(interpret=...)``: ``False`` for the real lowering, ``True`` or a
 ``pltpu.InterpretParams`` for the CPU interpreters. ``FLAVOR`` says which flavour it is.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import math
 
 from porter.backends.names import Names, kernel_symbols, mangle, module_names, text
+from porter.backends.launchers import LAUNCH_KEYWORDS, cuda_type, launcher_checks, runtime_source
 from porter.backends.tile import shuffle_source
 from porter.backends.pallas.tables import JNP, MATH, SIZE
 
@@ -31,7 +34,7 @@ from porter.passes.tile.program import BlockProgram, S, V, walk_statements
 RESERVED = {"jax", "jnp", "lax", "pl", "plt", "pltpu", "math", "functools", "range", "min", "max", "abs",
             "float", "int", "len", "print", "KERNELS", "INTERPRET", "FLAVOR",
             # the launcher's own parameters
-            "grid", "block", "shared_bytes"}
+            "grid", "block", "shared_bytes", "stream"}
 BUILTIN_NAMES = {"act": "_act", "ltid": "_ltid"}
 
 
@@ -417,11 +420,31 @@ class Emitter:
             self.put(2, "_off_xc = _pid * _L  # lane exchange (warp shuffles)")
 
     def launcher_head(self, sym: str, names: list[str]) -> None:
+        """The launcher's signature and argument checks (:mod:`porter.backends.launchers`): after
+        them every pointer parameter holds a jax array of its CUDA element type."""
         p = self.p
-        self.put(0, f"def {sym}({', '.join(names)}, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):")
-        self.put(1, f'"""CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}) launched as CUDA would; returns '
-                 '{parameter index: new array} for the arrays it writes."""')
-        self.put(1, "(_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)")
+        self.put(0, f"def {sym}({''.join(n + ', ' for n in names)}{LAUNCH_KEYWORDS}):")
+        self.put(1, f'"""CUDA kernel {text(p.kernel)} ({self.source_name}:{p.line}) launched as CUDA would; writes '
+                 'numpy buffers in place and returns {parameter index: array} for the arrays it writes."""')
+        for line in launcher_checks(p, self.ident, p.kernel, indent=""):
+            self.put(1, line)
+        self.put(1, "if stream is not None:")
+        self.put(2, f"_no_stream({p.kernel!r}, stream)")
+        self.put(1, "_back = []")
+        for k, q in enumerate(p.params):
+            if q.kind != "ptr":
+                continue
+            name = self.ident(q.name)
+            self.put(1, f"if not isinstance({name}, jax.Array) or {name}.dtype != {JNP[q.dtype]}:")
+            self.put(2, f"{name} = _array({p.kernel!r}, {k}, {q.name!r}, {cuda_type(q)!r}, {name}, {JNP[q.dtype]}, "
+                     f"_back, {q.name in self.written})")
+
+    def launcher_tail(self, result: str) -> None:
+        """The launcher's end: results into the numpy buffers given for written parameters."""
+        self.put(1, f"_out = {{{result}}}")
+        self.put(1, "if _back:")
+        self.put(2, "_copy_back(_back, _out)")
+        self.put(1, "return _out")
 
     def kernel(self) -> str:
         p = self.p
@@ -451,20 +474,25 @@ class Emitter:
         self.put(1, "                          compiler_params=_compiler_params())(*_arrays)")
         result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(jnp.shape({self.ident(q.name)}))"
                            for j, q in enumerate(q for q in ptrs if q.name in self.written))
-        self.put(1, f"return {{{result}}}")
+        self.launcher_tail(result)
         return "\n".join(self.lines)
 
 
 PRELUDE = '''"""JAX Pallas ({flavor} flavour) port of {source} made by porter (SIMT-to-tile lowering); do not edit by hand.
 
 {about}
-KERNELS maps kernel names to launchers with the CUDA signature; each returns
-{{parameter index: new array}} for the arrays the kernel writes. Set INTERPRET before calling to
+KERNELS maps kernel names to launchers f(*cuda_args, grid=, block=, shared_bytes=0, stream=None)
+taking jax or numpy arrays for pointers: each writes the results into the numpy arrays given for
+the parameters the kernel writes and returns {{parameter index: array}} for those parameters (the
+numpy array itself, or a new jax array: jax arrays are immutable). Set INTERPRET before calling to
 run on the CPU (True, or pltpu.InterpretParams(...)). 64-bit types need jax_enable_x64.
 """
 
+import operator
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.experimental import pallas as pl
 
@@ -506,6 +534,49 @@ dimensions padded to powers of two, padding lanes masked off), whole arrays as r
 written with masked gathers/scatters; __shared__ arrays and warp exchanges live in per-block slices
 of extra outputs; __syncthreads is pallas.triton.debug_barrier. Under INTERPRET, loads, stores and
 atomics are emulated with whole-array jnp updates (the interpreter has no masked atomics)."""
+
+#: the launchers' argument checks and conversions (README "Calling a port"): pointers are jax
+#: arrays of the CUDA element type, or numpy arrays (converted; written back for written parameters)
+LAUNCH = '''
+def _no_stream(kernel, stream):
+    raise ValueError(f"{kernel}: a Pallas launch runs where jax runs it; stream= takes only None, got {_what(stream)}")
+
+
+def _array(kernel, index, name, ctype, value, dtype, back, written):
+    """A pointer argument that is not a jax array of dtype: a numpy array of the right element
+    type becomes one (and, if written, gets the results after the launch, through back);
+    anything else is an error naming the parameter."""
+    want = jnp.dtype(dtype).name
+    if isinstance(value, np.ndarray):
+        if value.dtype.name != want:
+            raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a numpy array of "
+                            f"{value.dtype.name} (porter converts no element type silently)")
+        if written and not value.flags.writeable:
+            raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
+                             "read-only")
+        array = jnp.asarray(value)
+        if array.dtype != dtype:
+            raise ValueError(f"{kernel}: parameter {name} ({ctype}): jax turned the {want} array into "
+                             f"{array.dtype.name}; 64-bit types need jax.config.update('jax_enable_x64', True)")
+        if written:
+            back.append((index, value))
+        return array
+    if isinstance(value, jax.Array):
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a jax array of "
+                        f"{value.dtype.name} (convert it with .astype(jnp.{want}); porter converts no element type "
+                        "silently)")
+    raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a jax or numpy array; got {_what(value)}"
+                    + (" (torch tensors are not taken: pass t.cpu().numpy())" if type(value).__module__.startswith(
+                        "torch") else ""))
+
+
+def _copy_back(back, out):
+    """Results of the numpy arrays given for written parameters, copied into those arrays."""
+    for index, array in back:
+        np.copyto(array, np.asarray(out[index]).reshape(array.shape))
+        out[index] = array
+'''
+
 
 GPU_HELPERS = '''
 from jax.experimental.pallas import triton as plt
@@ -603,7 +674,8 @@ def emit_module(programs: list[BlockProgram], source_name: str, flavor: str = "g
     )
     prelude = PRELUDE.format(source=text(source_name), flavor=flavor, about="")
     # every helper either flavour may bring: the names do not depend on which ones a module holds
-    module = frozenset(module_names(prelude, GPU_HELPERS, TPU_HELPERS, BLOCK_HELPERS) | RESERVED)
+    launch = LAUNCH + "\n" + runtime_source()
+    module = frozenset(module_names(prelude, launch, GPU_HELPERS, TPU_HELPERS, BLOCK_HELPERS) | RESERVED)
     symbols = kernel_symbols([p.kernel for p in programs], module)
     if flavor == "gpu":
         emitters = [Emitter(program, source_name, symbols[program.kernel], module) for program in programs]
@@ -613,7 +685,7 @@ def emit_module(programs: list[BlockProgram], source_name: str, flavor: str = "g
         about, helpers = TPU_ABOUT, TPU_HELPERS
         if any(isinstance(e, TpuBlockEmitter) for e in emitters):
             about, helpers = about + "\n\n" + BLOCK_ABOUT, helpers + BLOCK_HELPERS
-    parts = [PRELUDE.format(source=text(source_name), flavor=flavor, about=about), helpers]
+    parts = [PRELUDE.format(source=text(source_name), flavor=flavor, about=about), launch, helpers]
     for emitter in emitters:
         parts.append("\n" + emitter.kernel())
     kernels = ", ".join(f"{p.kernel!r}: {symbols[p.kernel]}" for p in programs)

@@ -176,7 +176,7 @@ class TpuEmitter(Emitter):
         self.put(1, "                          compiler_params=_compiler_params())(*_arrays)")
         result = ", ".join(f"{p.params.index(q)}: _results[{j}].reshape(-1)[:jnp.size({self.ident(q.name)})]"
                            f".reshape(jnp.shape({self.ident(q.name)}))" for j, q in enumerate(written))
-        self.put(1, f"return {{{result}}}")
+        self.launcher_tail(result)
         return "\n".join(self.lines)
 
 
@@ -576,7 +576,7 @@ class TpuBlockEmitter(Emitter):
         self.put(1, "                          compiler_params=_block_params())(*_arrays)")
         result = ", ".join(f"{p.params.index(ptrs[k])}: _results[{j}][:jnp.size({self.ident(ptrs[k].name)})]"
                            f".reshape(jnp.shape({self.ident(ptrs[k].name)}))" for j, k in enumerate(written))
-        self.put(1, f"return {{{result}}}")
+        self.launcher_tail(result)
         return "\n".join(self.lines)
 
 

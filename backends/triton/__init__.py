@@ -11,7 +11,7 @@ from pathlib import Path
 
 from porter.backends.triton.emit import emit_module
 from porter.backends.triton.options import TritonOptions
-from porter.backends.tile import finish_module, lower_for_tile_backend
+from porter.backends.tile import each_program, finish_module, lower_for_tile_backend
 from porter.passes.tile.strided import strided_loops
 from porter.passes.tile.widen import widen
 from porter.result import TranslationResult
@@ -24,19 +24,27 @@ class TritonBackend:
     suffix = ".py"
 
     def translate(self, source: SourceFile, options: TritonOptions) -> TranslationResult:
-        result, programs = lower_for_tile_backend(self.name, source, options,
-                                                  raise_reductions=options.raise_reductions)
+        result, programs, kernels = lower_for_tile_backend(self.name, source, options,
+                                                           raise_reductions=options.raise_reductions)
         if programs is None:
             return result
         if options.strided:
-            programs = [strided_loops(p, spare=options.unroll - 1) for p in programs]
+            programs = each_program(result, programs, "rewriting its strided loops",
+                                    lambda p: strided_loops(p, spare=options.unroll - 1))
         if options.widen:
-            programs = [widen(p) for p in programs]
+            programs = each_program(result, programs, "widening its loads", widen)
+        emitted: list = []
+
+        def each(programs, emit):  # emit each kernel alone: one that raises is left out (P0060)
+            done = each_program(result, programs, "emitting it as Triton", emit)
+            emitted.extend(program for program, *_ in done)
+            return done
+
         code = emit_module(programs, Path(source.name).name, unroll=options.unroll,
                            prefetch=options.prefetch, warps=options.warps,
                            specialize=options.specialize, fuse_loops=options.fuse,
-                           fused_sums=options.fused_sums, hold_tiles=options.registers)
-        return finish_module(result, code)
+                           fused_sums=options.fused_sums, hold_tiles=options.registers, each=each)
+        return finish_module(result, code, emitted, kernels)
 
 
 BACKEND = TritonBackend()

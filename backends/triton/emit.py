@@ -2,8 +2,10 @@
 
 The emitted module's contract (the check harness and the LLM stage rely on it): ``KERNELS`` maps
 each kernel name as launches write it ("saxpy", "reduce_sum<256>") to a launcher
-``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0)`` taking the CUDA parameters
-in order (torch tensors for pointers, numbers for scalars) and writing results in place;
+``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0, stream=None)`` taking the CUDA
+parameters in order (torch tensors, or numpy arrays copied in and out, for pointers; numbers for
+scalars), checking them (:mod:`porter.backends.launchers`), writing results in place and returning
+``{parameter index: array}`` for the pointers the kernel writes;
 ``GATE`` maps the same names to ``(jit_fn, signature(block, shared_bytes) -> (sig, constexprs))``
 for the static compile gate. Shared memory lives in per-program scratch tensors the launcher
 allocates, with ``tl.debug_barrier()`` between phases, except a tile that :mod:`registers` finds
@@ -15,8 +17,10 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 
 from porter.backends.names import Names, kernel_symbols, mangle, module_names, text
+from porter.backends.launchers import LAUNCH_KEYWORDS, cuda_type, launcher_checks, runtime_source, written_pointers
 from porter.backends.tile import shuffle_source
 from porter.backends.triton.tables import ATOMIC, HELPERS, MATH, SIG, SIZE, TL, TORCH
 
@@ -675,16 +679,35 @@ class _Emitter:
         self.body(p.body, 1)
         return "\n".join(self.lines)
 
+    def pointer_checks(self) -> list[str]:
+        """Each pointer argument: a contiguous tensor of its CUDA element type on the launch's
+        device (one test when it is); anything else goes to ``_tensor`` (numpy copied in, or an
+        error naming the parameter)."""
+        p = self.p
+        ptrs = [(k, q) for k, q in enumerate(p.params) if q.kind == "ptr"]
+        written = written_pointers(p)
+        lines = [f"    _dev = _device({', '.join(self.ident(q.name) for _, q in ptrs)})",
+                 "    if _dev.type not in _DEVICES:",
+                 f"        _off_device({p.kernel!r}, _dev)",
+                 "    _back = []"]
+        for k, q in ptrs:
+            name, dtype = self.ident(q.name), TORCH[q.dtype]
+            lines.append(f"    if type({name}) is not torch.Tensor or {name}.dtype is not {dtype} or {name}.device != _dev "
+                         f"or not {name}.is_contiguous():")
+            lines.append(f"        {name} = _tensor({p.kernel!r}, {k}, {q.name!r}, {cuda_type(q)!r}, {name}, {dtype}, "
+                         f"_dev, _back, {k in written})")
+        return lines
+
     def launcher(self) -> str:
         p = self.p
         sym = self.sym
         names = [self.ident(q.name) for q in p.params]
-        lines = [f"def {sym}({', '.join(names)}, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):",
-                 f'    """Launch {text(p.kernel)} as CUDA would: grid of blocks, block of threads."""',
-                 "    (_gx, _gy, _gz), (_bx, _by, _bz) = _dim3(grid), _dim3(block)",
-                 "    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)",
-                 f"    _dev = _device({', '.join(self.ident(q.name) for q in p.params if q.kind == 'ptr') or 'None'})",
-                 "    _programs = _gx * _gy * _gz"]
+        lines = [f"def {sym}({''.join(n + ', ' for n in names)}{LAUNCH_KEYWORDS}):",
+                 f'    """Launch {text(p.kernel)} as CUDA would: grid of blocks, block of threads; results in place."""']
+        lines += launcher_checks(p, self.ident, p.kernel)
+        lines += self.pointer_checks()
+        lines += ["    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)",
+                  "    _programs = _gx * _gy * _gz"]
         extra = []
         if self.tiles:
             lines.append(f"    _reg = _registers_{sym}((_bx, _by, _bz))")
@@ -700,8 +723,14 @@ class _Emitter:
         warp += ", **_reg" if self.tiles else ""
         # a block that streams through memory in strided lane loops keeps the CUDA block's warps
         streams = ", streams=True" if p.strided else ""
-        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, BZ=_BZ, "
-                     f"LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
+        lines.append(f"    with _on_stream({p.kernel!r}, stream, _dev):")
+        lines.append(f"        {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, "
+                     f"BZ=_BZ, LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
+        out = ", ".join(f"{k}: {self.ident(p.params[k].name)}" for k in written_pointers(p))
+        lines.append(f"    _out = {{{out}}}")
+        lines.append("    if _back:")
+        lines.append("        _copy_back(_back, _out)")
+        lines.append("    return _out")
         lines.append("")
         lines.append("")
         sig = {self.ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -735,8 +764,11 @@ CUDA thread (block dimensions padded to powers of two; padding lanes masked off)
 with the CUDA kernel's signature and grid semantics. KERNELS maps kernel names to launchers.
 """
 
+import contextlib
 import functools
+import operator
 
+import numpy as np
 import torch
 import triton
 import triton.language as tl
@@ -789,10 +821,81 @@ def _warp_choices(lanes, warp=32):
 
 
 def _device(*tensors):
+    # the launch's device: the first tensor argument's (numpy arrays are copied there); with none,
+    # the CPU under the interpreter, else the current GPU
     for t in tensors:
         if isinstance(t, torch.Tensor):
             return t.device
-    return torch.device("cpu")
+    return torch.device("cpu" if _INTERPRET else "cuda")
+'''
+
+#: the launchers' argument checks and conversions (README "Calling a port"): pointers are contiguous
+#: torch tensors of the CUDA element type on one device (cuda; cpu too under TRITON_INTERPRET=1);
+#: numpy arrays are copied to that device and, for parameters the kernel writes, copied back
+LAUNCH = '''
+_INTERPRET = type(_tanh).__name__ == "InterpretedFunction"  # TRITON_INTERPRET=1 when triton was imported
+_DEVICES = ("cpu", "cuda") if _INTERPRET else ("cuda",)
+_NO_STREAM = contextlib.nullcontext()
+
+
+def _off_device(kernel, device):
+    raise ValueError(f"{kernel}: the pointer arguments are on {device}; compiled Triton kernels run on a GPU "
+                     "(tensors on cuda); to run on the CPU, set TRITON_INTERPRET=1 before importing triton")
+
+
+def _tensor(kernel, index, name, ctype, value, dtype, device, back, written):
+    """A pointer argument that is not already a contiguous tensor of dtype on device: a numpy
+    array of the right element type is copied in (and, if written, back out after the launch);
+    anything else is an error naming the parameter."""
+    want = str(dtype).replace("torch.", "")
+    if isinstance(value, np.ndarray):
+        if value.dtype.name != want:
+            raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a numpy array of "
+                            f"{value.dtype.name} (porter converts no element type silently)")
+        if written and not value.flags.writeable:
+            raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
+                             "read-only")
+        host = np.ascontiguousarray(value).reshape(-1)
+        tensor = (torch.from_numpy(host.view(np.int16)).view(torch.bfloat16) if want == "bfloat16"
+                  else torch.from_numpy(host)).to(device, copy=True)
+        if written:
+            back.append((index, value, tensor))
+        return tensor
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a torch tensor (or a numpy array, copied in and "
+                        f"out); got {_what(value)}")
+    if value.dtype is not dtype:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a tensor of "
+                        f"{str(value.dtype).replace('torch.', '')} (convert it with .to({dtype}); porter converts "
+                        "no element type silently)")
+    if value.device != device:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is on {value.device}, an earlier pointer argument "
+                         f"on {device}: every pointer argument of a launch must be on one device")
+    if not value.is_contiguous():
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is not contiguous (strides {value.stride()}): a "
+                         "port addresses memory as CUDA does, flat and in order; pass .contiguous() and read "
+                         "the results from that tensor")
+    return value
+
+
+def _copy_back(back, out):
+    """Results of the numpy arrays given for written parameters, copied into those arrays."""
+    for index, array, tensor in back:
+        host = tensor.cpu()
+        host = host.view(torch.int16).numpy().view(array.dtype) if host.dtype is torch.bfloat16 else host.numpy()
+        np.copyto(array, host.reshape(array.shape))
+        out[index] = array
+
+
+def _on_stream(kernel, stream, device):
+    """The context a launch runs in: the current stream (stream=None) or a torch.cuda.Stream."""
+    if stream is None:
+        return _NO_STREAM
+    if device.type != "cuda" or _INTERPRET:
+        raise ValueError(f"{kernel}: stream= needs a launch on a GPU (not the interpreter); pass stream=None")
+    if not isinstance(stream, torch.cuda.Stream):
+        raise TypeError(f"{kernel}: stream= takes a torch.cuda.Stream (or None); got {_what(stream)}")
+    return torch.cuda.stream(stream)
 '''
 
 
@@ -832,22 +935,32 @@ def uses_segments(program: BlockProgram) -> bool:
 
 def emit_module(programs: list[BlockProgram], source_name: str, unroll: int = 1, prefetch: bool = True,
                 warps: str = "auto", specialize: bool = True, fuse_loops: bool = True,
-                fused_sums: str = "auto", hold_tiles: bool = True) -> str:
-    parts = [PRELUDE.format(source=text(source_name), warps=warps), HELPERS]
+                fused_sums: str = "auto", hold_tiles: bool = True,
+                each: Callable[[list[BlockProgram], Callable], list] | None = None) -> str:
+    """The module of ``programs``. ``each(programs, emit)``, when given, runs ``emit(program)`` for
+    each program and returns the results of those that did not raise (see
+    :func:`porter.backends.tile.each_program`): the module then holds only those kernels."""
+    parts = [PRELUDE.format(source=text(source_name), warps=warps), HELPERS, LAUNCH, runtime_source()]
     if any(uses_segments(p) for p in programs):
         parts.append(SEGMENTS)
     module = frozenset(module_names(*parts, SEGMENTS, TILE_ORDER) | RESERVED)
     symbols = kernel_symbols([p.kernel for p in programs], module, SYMBOL_FORMS)
     # kernel parameters and variables shadow no module-level name a launcher or jit kernel reads
     reserved = module | {form.format(sym) for sym in symbols.values() for form in ("{}_kernel", "_registers_{}")}
-    order_helper = False
-    for program in programs:
+
+    def emit(program: BlockProgram) -> tuple[BlockProgram, bool, str]:
         emitter = _Emitter(program, source_name, unroll, prefetch, specialize, fuse_loops, fused_sums, hold_tiles,
                            sym=symbols[program.kernel], reserved=reserved)
-        if emitter.tiles and not order_helper:
+        return program, bool(emitter.tiles), "\n" + emitter.kernel() + "\n\n\n" + emitter.launcher()
+
+    emitted = each(programs, emit) if each is not None else [emit(p) for p in programs]
+    programs = [program for program, _, _ in emitted]
+    order_helper = False
+    for _, tiles, kernel in emitted:
+        if tiles and not order_helper:  # the helper goes before the first kernel that uses it
             order_helper = True
             parts.append(TILE_ORDER)
-        parts.append("\n" + emitter.kernel() + "\n\n\n" + emitter.launcher())
+        parts.append(kernel)
     kernels = ", ".join(f"{p.kernel!r}: {symbols[p.kernel]}" for p in programs)
     gate = ", ".join(f"{p.kernel!r}: ({symbols[p.kernel]}_kernel, {symbols[p.kernel]}_signature)" for p in programs)
     parts.append(f"\nKERNELS = {{{kernels}}}\nGATE = {{{gate}}}\n")

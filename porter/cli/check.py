@@ -14,10 +14,11 @@ from porter.check.machine import Machine
 from porter.check.records import FAILING
 from porter.check.run import CHECKERS, check as run_checks
 from porter.cli.progress import make_progress
+from porter.cli.sharding import WithMerge, shard_option
 from porter.golden.errors import GoldenError
 
 
-@click.command()
+@click.command(cls=WithMerge)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--backend", "backends", multiple=True, type=click.Choice(sorted(CHECKERS)),
               help="Backend to check (repeatable; default: every backend porter can check).")
@@ -32,8 +33,11 @@ from porter.golden.errors import GoldenError
 @click.option("--build-dir", type=click.Path(path_type=Path), default=Path(".porter-check"), show_default=True,
               help="Where ports, launchers and binaries are built.")
 @click.option("--nvcc", default=None, metavar="PATH", help="The nvcc to build GPU runs with.")
+@shard_option("Run only shard K of N (1-based): each case goes to the shard a hash of its spec file and "
+              "case name picks, so N jobs together run every case once; merge their --json reports with "
+              "porter check merge OUT FILES...")
 def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | None, output_format: str,
-          output: Path | None, json_copy: Path | None, build_dir: Path, nvcc: str | None) -> None:
+          output: Path | None, json_copy: Path | None, build_dir: Path, nvcc: str | None, shard) -> None:
     """Check ports against the golden outputs recorded from the original CUDA.
 
     PATHS are kernel specs (NAME.toml beside NAME.cu) or folders of them; the default is porter's
@@ -48,34 +52,51 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     the other cases still run).
     Progress goes to stderr: a bar on a terminal, else a line such as "porter check: 120/1320
     cases, 3 failed, 2m10s" every 10 seconds (PORTER_PROGRESS_INTERVAL=SECONDS changes it).
-    Exit code: 1 if any check failed or any golden is not fresh, else 0.
+    Exit code: 0 when no check failed; 1 if any check failed, any golden is not fresh, a spec is
+    bad or no case matched; 2 for bad usage. A shard with no cases writes empty reports, exit 0.
+
+    \b
+    Sharding (CI): porter check --shard K/N --json shard-K.json on N jobs, then
+    porter check merge report.xml shard-*.json gives the unsharded run's JUnit report.
     """
+    from porter.check.run import DEFAULT_PATHS
+    from porter.check.shards import select
+
     machine = Machine(build_dir, nvcc)
+    backends = backends or tuple(CHECKERS)
     try:
+        selection = select(paths, DEFAULT_PATHS, backends, case_glob, shard)
+        if not selection.cases:
+            raise click.ClickException("no cases matched")
         with CaseProgress(make_progress("porter check", "cases")) as progress:
-            records = run_checks(paths, backends or tuple(CHECKERS), case_glob, machine, progress=progress)
+            records = run_checks(paths, backends, case_glob, machine, progress=progress, keep=selection.keep)
     except GoldenError as error:
         raise click.ClickException(error.message + (f"\n  = hint: {error.hint}" if error.hint else ""))
-    if not records:
-        raise click.ClickException("no cases matched")
+    records = selection.order(records)
     machine_info = {"gpu": machine.gpu.name if machine.gpu else None, "unavailable": machine.missing}
+    write_report(records, machine_info, selection.to_json(), output_format, output, json_copy)
+    sys.exit(1 if any(r.status in FAILING for r in records) else 0)
+
+
+def write_report(records: list, machine_info: dict, selection: dict, output_format: str, output: Path | None,
+                 json_copy: Path | None) -> None:
+    """The report in ``output_format`` to ``output`` (stdout without it), the JSON copy, the summary line."""
     if output_format == "table":
         text = None
         terminal = Console()
         Console(width=None if terminal.is_terminal else 200).print(formats.table(records))
     elif output_format == "json":
-        text = formats.to_json(records, machine_info)
+        text = formats.to_json(records, machine_info, selection)
     else:
         text = formats.to_junit(records)
     if json_copy is not None:
-        write_text_atomic(json_copy, formats.to_json(records, machine_info))
+        write_text_atomic(json_copy, formats.to_json(records, machine_info, selection))
     if text is not None:
         if output is None:
             sys.stdout.write(text)
         else:
             write_text_atomic(output, text)
     click.echo(formats.summary_line(records), err=True)
-    sys.exit(1 if any(r.status in FAILING for r in records) else 0)
 
 
 class CaseProgress:

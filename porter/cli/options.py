@@ -1,6 +1,9 @@
-"""Command-line options shared by the commands that translate (translate, port)."""
+"""Command-line options shared by the commands that translate (translate, port) and read the
+IR (ir, analyze)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -46,3 +49,40 @@ def backend_options(target: str, **values) -> dict:
     if "instantiate" in chosen:
         chosen["instantiate"] = tuple(chosen["instantiate"])
     return chosen
+
+
+def project_options(function):
+    """How the project compiles its files (:class:`porter.project.ProjectContext`): include
+    folders, macro definitions, the C++ standard, the CUDA path, or a compilation database."""
+    function = click.option("--compile-commands", "compile_commands", default=None, metavar="FILE",
+                            type=click.Path(dir_okay=False, path_type=Path),
+                            help="A clang JSON compilation database (compile_commands.json): each file's "
+                                 "-I/-D/-U/-std come from its entry (the options above add to them).")(function)
+    function = click.option("--cuda-path", "cuda_path", default=None, metavar="DIR",
+                            help="The CUDA toolkit folder; passed to libclang and its headers are not "
+                                 "project headers (porter still parses with its own CUDA prelude).")(function)
+    function = click.option("-std", "--std", "std", default=None, metavar="STD",
+                            help="The C++ standard, as the compiler takes it (c++17, c++20).")(function)
+    function = click.option("-U", "--undefine", "undefines", multiple=True, metavar="NAME",
+                            help="Undefine a macro (repeatable; applied after every -D).")(function)
+    function = click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+                            help="Define a macro, as the compiler's -D (repeatable).")(function)
+    function = click.option("-I", "--include-dir", "include_dirs", multiple=True, metavar="DIR",
+                            type=click.Path(file_okay=False, path_type=Path),
+                            help="Search DIR for included headers (repeatable), as the compiler's -I.")(function)
+    return function
+
+
+def project_context(file: Path | None, include_dirs=(), defines=(), undefines=(), std=None, cuda_path=None,
+                    compile_commands=None):
+    """The ProjectContext the command line names for ``file`` (None when it names none); bad
+    values are usage errors."""
+    from porter.project import split_options
+
+    try:
+        context, _ = split_options({"include_dirs": tuple(include_dirs), "defines": tuple(defines),
+                                    "undefines": tuple(undefines), "std": std, "cuda_path": cuda_path,
+                                    "compile_commands": compile_commands}, source_path=file)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return context

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from porter.cli.options import backend_options, hip_options, target_option, tile_options
+from porter.cli.options import backend_options, hip_options, project_options, target_option, tile_options
 from porter.cli.progress import BarProgress, LineProgress, stderr_is_terminal
+from porter.cli.sharding import shard_option
 
 #: Exit code when at least one file could not be ported (the others were).
 EXIT_FILES_FAILED = 1
@@ -23,6 +24,7 @@ EXIT_FILES_FAILED = 1
               help="Worker processes (default: the number of CPUs).")
 @hip_options
 @tile_options
+@project_options
 @click.option("--force", is_flag=True, help="Port every file again, even those the manifest shows up to date.")
 @click.option("--llm", "llm_model", metavar="PROVIDER/NAME", default=None,
               help="After the port, ask this model to write the kernels the passes refuse (P04xx/P06xx/P07xx) "
@@ -36,12 +38,16 @@ EXIT_FILES_FAILED = 1
               help="With --llm: rounds of candidates per file (each round sees why the last was rejected).")
 @click.option("--llm-candidates", type=click.IntRange(1, 32), default=3, show_default=True,
               help="With --llm: candidates per round.")
+@shard_option("Port only shard K of N (1-based): each file goes to the shard a hash of its path in SRC_DIR "
+              "picks, so N jobs (each with its own --out) together port every file once.")
 @click.option("--unconfined", is_flag=True,
               help="With --llm: run model-written code WITHOUT the bubblewrap sandbox, as your own user "
                    "(only where bwrap cannot be installed).")
 def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_version: str, offload_arch: str,
          launch_syntax: str, flavor: str, instantiate: tuple[str, ...], force: bool, llm_model: str | None,
-         llm_store: Path | None, llm_mode: str, llm_rounds: int, llm_candidates: int, unconfined: bool) -> int:
+         llm_store: Path | None, llm_mode: str, llm_rounds: int, llm_candidates: int, shard, unconfined: bool,
+         include_dirs: tuple[Path, ...], defines: tuple[str, ...], undefines: tuple[str, ...], std: str | None,
+         cuda_path: str | None, compile_commands: Path | None) -> int:
     """Port the tree SRC_DIR into OUT_DIR, in parallel.
 
     \b
@@ -50,7 +56,8 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     never written. Files whose output is current (OUT_DIR/.porter-manifest.json records the
     sha256 of the source and of every file of the tree it includes with #include "...", and
     the options) are skipped, so editing a header re-ports the files that include it; --force
-    ports everything again. Links to folders, and to files outside the tree, are not followed.
+    ports everything again. -I/-D/-U/-std/--cuda-path/--compile-commands say how the project
+    compiles (the top of SRC_DIR and each file's own folder are searched for headers too). Links to folders, and to files outside the tree, are not followed.
     Progress goes to stderr: a bar on a terminal, else a line every 10 seconds
     (PORTER_PROGRESS_INTERVAL=SECONDS changes it).
 
@@ -91,9 +98,15 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     elif llm_store is not None or llm_mode != "live" or unconfined:
         raise click.UsageError("--llm-store, --llm-mode and --unconfined go with --llm MODEL")
     try:
-        plan = plan_port(src_dir, out_dir, target, force=force, **options)
+        plan = plan_port(src_dir, out_dir, target, force=force, include_dirs=include_dirs, defines=defines,
+                         undefines=undefines, std=std, cuda_path=cuda_path, compile_commands=compile_commands,
+                         **options)
     except (ValueError, TypeError) as error:  # bad option values
         raise click.BadParameter(str(error)) from None
+    if shard is not None:
+        from porter.shard import shard_port_plan
+
+        plan = shard_port_plan(plan, shard)
     progress = make_progress()
     with progress:
         run = execute(plan, jobs, progress)

@@ -8,10 +8,17 @@ from pathlib import Path
 import click
 
 from porter.api import translate as translate_source
-from porter.atomic import is_stdout, write_text_atomic
+from porter.atomic import is_stdout, write_bytes_atomic, write_text_atomic
 from porter.backends.base import get_backend, make_options
 from porter.cli.errors import EXIT_USER_ERROR
-from porter.cli.options import backend_options, hip_options, target_option, tile_options
+from porter.cli.options import (
+    backend_options,
+    hip_options,
+    project_context,
+    project_options,
+    target_option,
+    tile_options,
+)
 from porter.source import InputError
 
 
@@ -22,10 +29,13 @@ from porter.source import InputError
               help="Write the translation here (default: stdout). Written atomically.")
 @hip_options
 @tile_options
+@project_options
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a JSON report (edits and diagnostics) to this file.")
 def translate(file: Path, target: str, output: Path | None, hip_version: str, offload_arch: str,
-              launch_syntax: str, flavor: str, instantiate: tuple[str, ...], report: Path | None) -> None:
+              launch_syntax: str, flavor: str, instantiate: tuple[str, ...], report: Path | None,
+              include_dirs: tuple[Path, ...], defines: tuple[str, ...], undefines: tuple[str, ...],
+              std: str | None, cuda_path: str | None, compile_commands: Path | None) -> None:
     """Translate one CUDA FILE to another backend.
 
     The translation goes to OUT (or stdout); diagnostics go to stderr, printed like a compiler's
@@ -39,18 +49,23 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
         make_options(get_backend(target), options)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
-    result = translate_source(file, target, **options)
+    project = project_context(file, include_dirs, defines, undefines, std, cuda_path, compile_commands)
+    result = translate_source(file, target, project=project, **options)
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
     if any(d.id == "P0102" for d in result.diagnostics):
         sys.exit(EXIT_USER_ERROR)  # not CUDA at all: nothing is written
     if output is None or is_stdout(output):  # `-o -` and `-o /dev/stdout` write through
-        sys.stdout.write(result.code)
+        if result.encoding == "utf-8":
+            sys.stdout.write(result.code)
+        else:  # an 8-bit source's rewrite, byte for byte
+            sys.stdout.flush()
+            sys.stdout.buffer.write(result.code_bytes())
         sys.stdout.flush()
     else:
         if output.resolve() == file.resolve():
             raise InputError("P0009", f"output {output} is the input file", "choose another -o")
-        write_text_atomic(output, result.code)
+        write_bytes_atomic(output, result.code_bytes())
     if report is not None:
         import json
 

@@ -2,12 +2,14 @@
 
 Passes, each a named frozen dataclass: ``inline-device-calls`` (:mod:`.inline`),
 ``classify-lanes`` (:mod:`.vectorize`), ``lower-to-block-program`` (:mod:`.lower`).
-:func:`lower_module` lowers every kernel of a module and returns programs and diagnostics.
+:func:`lower_module` lowers every kernel of a module and returns programs and diagnostics; a
+kernel whose lowering raises (porter's bug) gets P0060 and no program, the others are lowered.
 """
 
 from __future__ import annotations
 
 from porter import diagnostics
+from porter.internal_errors import is_fatal, kernel_internal_error
 from porter.ir.instantiate import InstantiationError, instantiate
 from porter.ir.module import Module
 from porter.passes.tile.errors import Refusal
@@ -45,10 +47,19 @@ def lower_module(module: Module, source_text: str, instances: tuple[str, ...] = 
                     targets.append(instantiate(fn, args))
                 except InstantiationError as error:
                     found.append(diagnostics.make("P0406", f"cannot instantiate {name}: {error}", fn.span))
+                except Exception as error:  # noqa: BLE001 - porter's bug in one kernel drops that kernel alone
+                    if is_fatal(error):
+                        raise
+                    found.append(kernel_internal_error(name, fn.span, "instantiating it", error))
         for target in targets:
             try:
                 programs.append(lowering.apply(target, module))
             except Refusal as refusal:
                 found.append(diagnostics.make(refusal.diag_id, f"{target.full_name}: cannot lower to a block "
                                               f"program: {refusal.message}", refusal.span or target.span))
+            except Exception as error:  # noqa: BLE001 - porter's bug in one kernel drops that kernel alone
+                if is_fatal(error):
+                    raise
+                found.append(kernel_internal_error(target.full_name, target.span, "lowering it to a block program",
+                                                   error))
     return programs, found

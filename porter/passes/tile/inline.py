@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
+from porter.frontends.headers import header_text
 from porter.ir import nodes as N
 from porter.ir import types as T
 from porter.ir.module import Function, Module, SharedVar
@@ -142,8 +143,8 @@ class _Inliner:
         return _cast(value, fn.ret)
 
     def is_reference(self, param) -> bool:
-        text = self.text[param.span.start:param.span.end] if self.text else ""
-        return "&" in text
+        text = self.text if param.span.file == self.module.name else header_text(param.span.file)
+        return "&" in text[param.span.start:param.span.end]
 
     def expand(self, call: N.Call, want_value: bool) -> tuple[list[N.Stmt], N.Expr]:
         fn = self.callee(call)

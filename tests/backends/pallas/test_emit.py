@@ -1,5 +1,6 @@
 """The Pallas emitter on small kernels: the module contract, both flavours, refusals, expected text."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -48,14 +49,16 @@ def load(code: str):
 def test_saxpy_expected_text(flavor):
     result = translate(SAXPY, "saxpy", flavor)
     assert result.ok, result.diagnostics
-    expected = (EXPECTED / f"saxpy_{flavor}.py").read_text()
-    assert result.code == expected
+    path = EXPECTED / f"saxpy_{flavor}.py"
+    if os.environ.get("PORTER_UPDATE_EXPECTED") == "1":  # after an intended change; review the diff
+        path.write_text(result.code)
+    assert result.code == path.read_text()
 
 
 def test_module_contract_and_comments():
     code = translate(SAXPY, "saxpy").code
     assert "KERNELS = {'saxpy': saxpy}" in code
-    assert "def saxpy(n, a, x, y, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):" in code
+    assert "def saxpy(n, a, x, y, *, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0, stream=None):" in code
     assert "plt.CompilerParams(" in code and "input_output_aliases={1: 0}" in code
     assert "# saxpy.cu:5" in code and "pl.program_id(0)" in code
 

@@ -18,7 +18,7 @@ def test_module_contract():
     assert result.ok
     assert "KERNELS = {'divergent_if': divergent_if}" in result.code
     assert "GATE = {'divergent_if': (divergent_if_kernel, divergent_if_signature)}" in result.code
-    assert "def divergent_if(x, y, n, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):" in result.code
+    assert "def divergent_if(x, y, n, *, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0, stream=None):" in result.code
     assert "@triton.jit" in result.code
     assert "CUDA kernel divergent_if (divergent_if.cu:2)" in result.code
     compile(result.code, "port.py", "exec")

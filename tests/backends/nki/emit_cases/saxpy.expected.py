@@ -1,8 +1,12 @@
 @nki.jit kernel that runs the CUDA grid block by block; a block's
 threads are one SBUF tile (partition dim <= 128). KERNELS maps the CUDA kernel names to
-launchers f(*args, grid=, block=, shared_bytes=0) -> {parameter index: new array}.
+launchers f(*cuda_args, grid=, block=, shared_bytes=0, stream=None) taking numpy arrays for
+pointers: each writes the results into the arrays given for the parameters the kernel writes and
+returns {parameter index: that array}.
 Checked against porter's executable NKI model; see the NKI section of porter's README.
 """
+
+import operator
 
 import numpy as np
 
@@ -344,6 +348,98 @@ def _to_bf16(values):
     return bits.astype(np.uint16)
 
 
+
+def _no_stream(kernel, stream):
+    raise ValueError(f"{kernel}: an NKI launch runs on the host (porter's model or nki.simulate); stream= takes "
+                     f"only None, got {_what(stream)}")
+
+
+def _host(kernel, name, ctype, value, want, written):
+    """Raises the error of a pointer argument that is not a numpy array of the element type want
+    (bfloat16: also 16-bit integer bit patterns), or is read-only and written by the kernel."""
+    if not isinstance(value, np.ndarray):
+        hint = " (pass t.cpu().numpy())" if type(value).__module__.startswith("torch") else \
+            " (pass np.asarray(a))" if type(value).__module__.startswith("jax") else ""
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a numpy array (an NKI port runs on the host: "
+                        f"porter's model or nki.simulate); got {_what(value)}{hint}")
+    if value.dtype.name != want and not (want == "bfloat16" and value.dtype.name in ("uint16", "int16")):
+        bits = " (or uint16 bit patterns)" if want == "bfloat16" else ""
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements{bits}; got a numpy array of "
+                        f"{value.dtype.name} (porter converts no element type silently)")
+    if written and not value.flags.writeable:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is read-only")
+
+
+def _write_back(out, buffers):
+    """The kernel's results (bfloat16 ones as bit patterns) copied into the caller's arrays."""
+    for index, array in buffers.items():
+        result = out[index]
+        if result.dtype != array.dtype and result.dtype.itemsize == array.dtype.itemsize == 2:
+            result = result.view(array.dtype)  # bfloat16 bit patterns into a bfloat16 or int16 array
+        np.copyto(array, result.reshape(array.shape))
+        out[index] = array
+
+
+def _what(value):
+    """A short description of an argument for messages: its type, element type and device."""
+    kind = type(value)
+    dtype = getattr(value, "dtype", None)
+    device = getattr(value, "device", None)
+    text = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    if dtype is not None:
+        text += f" of {str(dtype).replace('torch.', '')}"
+    if device is not None and not callable(device):
+        text += f" on {device}"
+    return text
+
+
+def _geometry(kernel, grid, block, shared_bytes):
+    """(grid, block) as 3-tuples of positive ints; a ValueError naming the kernel otherwise."""
+    try:
+        g = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)
+        b = tuple(block) if isinstance(block, (tuple, list)) else (block,)
+        g = tuple(operator.index(v) for v in g) + (1,) * (3 - len(g))
+        b = tuple(operator.index(v) for v in b) + (1,) * (3 - len(b))
+    except TypeError:
+        raise TypeError(f"{kernel}: grid= and block= take an int or up to three ints (CUDA's dim3); "
+                        f"got grid={grid!r}, block={block!r}") from None
+    if len(g) != 3 or len(b) != 3 or min(g + b) < 1:
+        raise ValueError(f"{kernel}: grid={grid!r}, block={block!r}: each takes one to three dimensions, "
+                         f"every one at least 1")
+    if b[0] * b[1] * b[2] > 1024:
+        raise ValueError(f"{kernel}: block={block!r} has {b[0] * b[1] * b[2]} threads; CUDA allows at most 1024")
+    try:
+        shared = operator.index(shared_bytes)
+    except TypeError:
+        shared = -1
+    if shared < 0:
+        raise ValueError(f"{kernel}: shared_bytes={shared_bytes!r} must be a number of bytes >= 0")
+    return g, b
+
+
+def _no_shared(kernel, name, ctype, shared_bytes):
+    raise ValueError(f"{kernel}: the kernel uses extern __shared__ {ctype} {name}[] (dynamic shared memory) "
+                     f"and shared_bytes={shared_bytes} holds no {ctype}: pass shared_bytes=, the size in bytes "
+                     f"that CUDA's launch gives as the third <<<grid, block, bytes>>> argument")
+
+
+def _integer(kernel, name, ctype, value):
+    """An integer scalar argument as a Python int (numpy and 0-d integer arrays included)."""
+    if isinstance(value, (str, bytes, float)) or getattr(value, "ndim", 0) != 0:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes an integer; got {_what(value)}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes an integer; got {_what(value)}") from None
+
+
+def _real(kernel, name, ctype, value):
+    """A floating-point scalar argument as a Python float (ints, numpy and 0-d arrays included)."""
+    if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0 or not hasattr(type(value), "__float__"):
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a number; got {_what(value)}")
+    return float(value)
+
+
 @nki.jit
 def saxpy_kernel(n, a, x, y, grid, block, smem):
     """CUDA kernel saxpy (saxpy.cu:2): the grid block by block, a block's threads as one SBUF tile."""
@@ -377,13 +473,22 @@ def saxpy_kernel(n, a, x, y, grid, block, smem):
     return (y_out, )
 
 
-def saxpy(*args, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0):
-    """Launch saxpy as CUDA would; returns {parameter index: new array} for the pointers it writes."""
-    args = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]
-    out = _run(saxpy_kernel, [*args, _dim3(grid), _dim3(block), int(shared_bytes)], [])
-    result = dict(zip([3], (np.asarray(o) for o in out)))
-    for i in []:
-        result[i] = _to_bf16(result[i])
-    return result
+def saxpy(n, a, x, y, *, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0, stream=None):
+    """Launch saxpy as CUDA would; writes the numpy arrays of the pointers it writes in place and returns {parameter index: array} for them."""
+    (_gx, _gy, _gz), (_bx, _by, _bz) = _geometry('saxpy', grid, block, shared_bytes)
+    if type(n) is not int:
+        n = _integer('saxpy', 'n', 'int', n)
+    if type(a) is not float:
+        a = _real('saxpy', 'a', 'float', a)
+    if stream is not None:
+        _no_stream('saxpy', stream)
+    if type(x) is not np.ndarray or x.dtype != 'float32':
+        _host('saxpy', 'x', 'float*', x, 'float32', False)
+    if type(y) is not np.ndarray or y.dtype != 'float32' or not y.flags.writeable:
+        _host('saxpy', 'y', 'float*', y, 'float32', True)
+    _res = _run(saxpy_kernel, [n, a, np.ascontiguousarray(x).reshape(-1), np.ascontiguousarray(y).reshape(-1), (_gx, _gy, _gz), (_bx, _by, _bz), int(shared_bytes)], [])
+    _out = dict(zip([3], (np.asarray(o) for o in _res)))
+    _write_back(_out, {3: y})
+    return _out
 
 KERNELS = {'saxpy': saxpy}

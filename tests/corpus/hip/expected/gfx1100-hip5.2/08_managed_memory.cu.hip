@@ -55,12 +55,12 @@ int main()
     hipMemLocation host_loc = {};
     host_loc.type = cudaMemLocationTypeHost;
     host_loc.id = 0;
-    CHECK(hipMemAdvise(in, bytes, hipMemAdviseSetReadMostly, dev_loc));
-    CHECK(hipMemAdvise(out, bytes, hipMemAdviseSetPreferredLocation, dev_loc));
-    CHECK(hipMemAdvise(out, bytes, hipMemAdviseSetAccessedBy, host_loc));
+    CHECK(hipMemAdvise(in, bytes, hipMemAdviseSetReadMostly, (dev_loc).type == hipMemLocationTypeDevice ? (dev_loc).id : hipCpuDeviceId));
+    CHECK(hipMemAdvise(out, bytes, hipMemAdviseSetPreferredLocation, (dev_loc).type == hipMemLocationTypeDevice ? (dev_loc).id : hipCpuDeviceId));
+    CHECK(hipMemAdvise(out, bytes, hipMemAdviseSetAccessedBy, (host_loc).type == hipMemLocationTypeDevice ? (host_loc).id : hipCpuDeviceId));
     if (concurrent) {
-        CHECK(hipMemPrefetchAsync(in, bytes, dev_loc, 0, s));
-        CHECK(hipMemPrefetchAsync(out, bytes, dev_loc, 0, s));
+        CHECK(hipMemPrefetchAsync(in, bytes, (dev_loc).type == hipMemLocationTypeDevice ? (dev_loc).id : hipCpuDeviceId, s));
+        CHECK(hipMemPrefetchAsync(out, bytes, (dev_loc).type == hipMemLocationTypeDevice ? (dev_loc).id : hipCpuDeviceId, s));
     }
 #else
     CHECK(hipMemAdvise(in, bytes, hipMemAdviseSetReadMostly, dev));
@@ -76,7 +76,7 @@ int main()
     CHECK(hipGetLastError());
 
 #if CUDART_VERSION >= 13000
-    if (concurrent) CHECK(hipMemPrefetchAsync(out, bytes, host_loc, 0, s));
+    if (concurrent) CHECK(hipMemPrefetchAsync(out, bytes, (host_loc).type == hipMemLocationTypeDevice ? (host_loc).id : hipCpuDeviceId, s));
 #else
     if (concurrent) CHECK(hipMemPrefetchAsync(out, bytes, hipCpuDeviceId, s));
 #endif

@@ -59,7 +59,7 @@ int main()
     hipMemset(d_done, 0, segments * sizeof(int));
     hipMemcpy(d_offsets, h_offsets, sizeof(h_offsets), hipMemcpyHostToDevice);
 
-    hipDeviceSetLimit(hipLimitDevRuntimePendingLaunchCount, 4096);
+    cudaDeviceSetLimit(cudaLimitDevRuntimePendingLaunchCount, 4096);
     parent<<<(segments + 63) / 64, 64>>>(d_data, d_offsets, d_done, segments);
     hipError_t err = hipDeviceSynchronize();
     printf("dynamic parallelism over %d elements: %s\n", n, hipGetErrorString(err));

@@ -45,7 +45,7 @@ int main()
         CHECK(hipDeviceGetAttribute(&clock_khz, hipDeviceAttributeClockRate, d));
         CHECK(hipDeviceGetAttribute(&l2, hipDeviceAttributeL2CacheSize, d));
         CHECK(hipDeviceGetAttribute(&coop, hipDeviceAttributeCooperativeLaunch, d));
-        CHECK(hipDeviceGetAttribute(&smem_optin, hipDeviceAttributeMaxSharedMemoryPerBlock, d));
+        CHECK(hipDeviceGetAttribute(&smem_optin, hipDeviceAttributeSharedMemPerBlockOptin, d));
         printf("[%d] %s sm_%d%d, %d SMs, warpSize %d, %d MHz\n", d, prop.name, prop.major,
                prop.minor, prop.multiProcessorCount, prop.warpSize, clock_khz / 1000);
         printf("     smem/block %zu (opt-in %d), regs/block %d, L2 %d KiB, coop=%d\n",

@@ -37,7 +37,7 @@ int main()
 {
     int dev = 0, optin = 0;
     CUDA_OK(hipGetDevice(&dev));
-    CUDA_OK(hipDeviceGetAttribute(&optin, hipDeviceAttributeMaxSharedMemoryPerBlock, dev));
+    CUDA_OK(hipDeviceGetAttribute(&optin, hipDeviceAttributeSharedMemPerBlockOptin, dev));
 
     // Use 96 KiB per block if the device allows it.
     size_t smem = 96 * 1024;

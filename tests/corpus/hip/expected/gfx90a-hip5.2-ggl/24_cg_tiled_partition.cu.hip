@@ -12,6 +12,24 @@
 #include <cstdio>
 #include <hip/hip_runtime.h>
 #include <hip/hip_cooperative_groups.h>
+#ifndef PORTER_HELPER_CG_REDUCE
+#define PORTER_HELPER_CG_REDUCE
+// porter: cooperative_groups::reduce for HIP before 6.1 -- a butterfly of shfl_xor over the
+// tile, so that every thread of the tile gets the result, as with cg::reduce.
+namespace __porter_cg {
+template <class T> struct plus { __device__ T operator()(T a, T b) const { return a + b; } };
+template <class T> struct less { __device__ T operator()(T a, T b) const { return a < b ? a : b; } };
+template <class T> struct greater { __device__ T operator()(T a, T b) const { return a < b ? b : a; } };
+template <class T> struct bit_and { __device__ T operator()(T a, T b) const { return a & b; } };
+template <class T> struct bit_or { __device__ T operator()(T a, T b) const { return a | b; } };
+template <class T> struct bit_xor { __device__ T operator()(T a, T b) const { return a ^ b; } };
+template <class Group, class T, class Op> __device__ inline T reduce(const Group& group, T value, Op op) {
+  for (unsigned int offset = group.size() / 2; offset > 0; offset /= 2)
+    value = op(value, group.shfl_xor(value, offset));
+  return value;
+}
+}  // namespace __porter_cg
+#endif
 #include <cooperative_groups/reduce.h>
 
 namespace cg = cooperative_groups;
@@ -35,7 +53,7 @@ __global__ void tiles_kernel(const float* in, float* tile_sums, float* tile_max,
     for (int offset = 16; offset > 0; offset /= 2) s += t32.shfl_down(s, offset);  // SAFE(warp-size): tile<32> is explicit
     float s_generic = tile_sum<32>(t32, v);  // SAFE(warp-size): explicit tile width
 
-    float m = cg::reduce(t32, v, cg::greater<float>());
+    float m = __porter_cg::reduce(t32, v, __porter_cg::greater<float>());
     int tile_id = blockIdx.x * t32.meta_group_size() + t32.meta_group_rank();
     if (t32.thread_rank() == 0) {
         tile_sums[tile_id] = s + 0.0f * s_generic;
@@ -45,7 +63,7 @@ __global__ void tiles_kernel(const float* in, float* tile_sums, float* tile_max,
 
     // Half-width tiles from the 32-wide tile.
     cg::thread_block_tile<16> t16 = cg::tiled_partition<16>(t32);  // SAFE(warp-size): explicit 16-wide tile
-    float h = cg::reduce(t16, v, cg::plus<float>());
+    float h = __porter_cg::reduce(t16, v, __porter_cg::plus<float>());
     for (int mask = t16.size() / 2; mask > 0; mask /= 2) v = fmaxf(v, t16.shfl_xor(v, mask));
     bool any_big = t16.any(h > 100.0f);
     unsigned who = t16.ballot(v > 0.0f);

@@ -19,17 +19,17 @@
         }                                                                    \
     } while (0)
 
-__global__ void setup_states(hiprandState_t* states, unsigned long long seed, int n)
+__global__ void setup_states(hiprandState* states, unsigned long long seed, int n)
 {
     int id = blockIdx.x * blockDim.x + threadIdx.x;
     if (id < n) hiprand_init(seed, id, 0, &states[id]);  // same seed, distinct subsequences
 }
 
-__global__ void random_walk(hiprandState_t* states, float* final_pos, int steps, int n)
+__global__ void random_walk(hiprandState* states, float* final_pos, int steps, int n)
 {
     int id = blockIdx.x * blockDim.x + threadIdx.x;
     if (id >= n) return;
-    hiprandState_t local = states[id];
+    hiprandState local = states[id];
     float pos = 0.0f;
     for (int s = 0; s < steps; ++s) {
         float u = hiprand_uniform(&local);  // (0, 1]
@@ -55,11 +55,11 @@ __global__ void philox_samples(unsigned long long seed, float4* uniforms, unsign
 int main()
 {
     const int n = 1 << 16;
-    hiprandState_t* d_states;
+    hiprandState* d_states;
     float* d_pos;
     float4* d_u4;
     unsigned *d_counts, *d_bits;
-    CHECK(hipMalloc(&d_states, n * sizeof(hiprandState_t)));
+    CHECK(hipMalloc(&d_states, n * sizeof(hiprandState)));
     CHECK(hipMalloc(&d_pos, n * sizeof(float)));
     CHECK(hipMalloc(&d_u4, n * sizeof(float4)));
     CHECK(hipMalloc(&d_counts, n * sizeof(unsigned)));

@@ -101,7 +101,7 @@ int main()
     printf("old runtime: used cudaThreadSynchronize\n");
 #elif CUDART_VERSION < 12000
     hipDeviceSynchronize();
-    hipDeviceSetLimit(hipLimitPrintfFifoSize, 1 << 20);
+    cudaDeviceSetLimit(hipLimitPrintfFifoSize, 1 << 20);
 #else
     hipError_t err = hipStreamSynchronize(hipStreamPerThread);
     if (err == hipSuccess) err = hipDeviceSynchronize();

@@ -59,7 +59,7 @@ int main()
     hipMemset(d_done, 0, segments * sizeof(int));
     hipMemcpy(d_offsets, h_offsets, sizeof(h_offsets), hipMemcpyHostToDevice);
 
-    hipDeviceSetLimit(hipLimitDevRuntimePendingLaunchCount, 4096);
+    cudaDeviceSetLimit(cudaLimitDevRuntimePendingLaunchCount, 4096);
     hipLaunchKernelGGL(parent, dim3((segments + 63) / 64), dim3(64), 0, 0, d_data, d_offsets, d_done, segments);
     hipError_t err = hipDeviceSynchronize();
     printf("dynamic parallelism over %d elements: %s\n", n, hipGetErrorString(err));

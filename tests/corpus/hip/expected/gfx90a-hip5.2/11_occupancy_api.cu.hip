@@ -57,7 +57,7 @@ int main()
     OCC_CHECK(hipGetLastError());
 
     int min_grid2 = 0, block2 = 0;
-    OCC_CHECK(hipOccupancyMaxPotentialBlockSizeVariableSMem(&min_grid2, &block2, staged_copy,
+    OCC_CHECK(cudaOccupancyMaxPotentialBlockSizeVariableSMem(&min_grid2, &block2, staged_copy,
                                                              SmemPerBlock(), 1024));
     size_t avail = 0;
     OCC_CHECK(cudaOccupancyAvailableDynamicSMemPerBlock(&avail, staged_copy, 2, block2));

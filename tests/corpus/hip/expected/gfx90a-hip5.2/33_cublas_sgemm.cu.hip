@@ -52,7 +52,7 @@ int main()
     hipblasHandle_t handle;
     CUBLAS_CHECK(hipblasCreate(&handle));
     CUBLAS_CHECK(hipblasSetStream(handle, stream));
-    CUBLAS_CHECK(hipblasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
     CUBLAS_CHECK(hipblasSetPointerMode(handle, HIPBLAS_POINTER_MODE_HOST));
 
     fill<<<(M * K * batch + 255) / 256, 256, 0, stream>>>(dA, 1.0f, M * K * batch);

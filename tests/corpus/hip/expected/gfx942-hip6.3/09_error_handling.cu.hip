@@ -60,7 +60,7 @@ int main()
     // 3. An allocation that cannot succeed is reported, not fatal.
     void* huge = nullptr;
     hipError_t alloc_err = hipMalloc(&huge, size_t(1) << 60);
-    if (alloc_err == hipErrorMemoryAllocation) {
+    if (alloc_err == hipErrorOutOfMemory) {
         printf("cudaMalloc(1 EiB) failed as expected: %s\n", hipGetErrorString(alloc_err));
         hipGetLastError();  // reset the non-sticky error state
     }
