@@ -59,8 +59,7 @@ def _hip_header(ctx: RewriteContext, include: Node, header: str) -> str | None:
     since = table["cooperative_groups_headers"].get(header, {}).get("since")
     if since is not None and not ctx.options.at_least(since):
         if header == _CG_REDUCE_HEADER and "cg_reduce" in ctx.helpers_needed:
-            ctx.replace(include.start_byte, _end_of_line(ctx, include.end_byte), "", RULE)
-            return None  # porter's cg_reduce helper stands in for the header
+            return "hip/hip_cooperative_groups.h"  # porter's cg_reduce helper stands in for reduce.h
         ctx.report("P0240", f"<{header}> is not available in HIP {ctx.options.hip_version}",
                    ctx.syntax.file_region(), include, "target a newer --hip-version, or write the "
                                                       "group operation with shuffles")

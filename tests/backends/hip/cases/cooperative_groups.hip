@@ -20,6 +20,7 @@ template <class Group, class T, class Op> __device__ inline T reduce(const Group
 }  // namespace __porter_cg
 #endif
 #include <hip/hip_cooperative_groups.h>
+#include <hip/hip_cooperative_groups.h>
 namespace cg = cooperative_groups;
 __global__ void k(float* out) {
   cg::thread_block block = cg::this_thread_block();

@@ -30,7 +30,7 @@ template <class Group, class T, class Op> __device__ inline T reduce(const Group
 }
 }  // namespace __porter_cg
 #endif
-#include <cooperative_groups/reduce.h>
+#include <hip/hip_cooperative_groups.h>
 
 namespace cg = cooperative_groups;
 
