@@ -79,9 +79,11 @@ class EditSet:
         pieces: list[bytes] = []
         cursor = 0
         for edit in self._edits:
-            pieces.append(self._data[cursor:edit.start])
+            # an insertion registered after a replacement that starts at the same offset comes
+            # after that replacement's text, and must not bring the replaced bytes back
+            pieces.append(self._data[cursor:max(cursor, edit.start)])
             pieces.append(edit.text.encode("utf-8"))
-            cursor = edit.end
+            cursor = max(cursor, edit.end)
         pieces.append(self._data[cursor:])
         return b"".join(pieces).decode("utf-8")
 

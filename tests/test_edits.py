@@ -39,3 +39,10 @@ def test_multibyte_text():
     edits = EditSet(data)
     edits.replace(start, start + len("cudaMalloc"), "hipMalloc", "rename")
     assert edits.apply() == "é = hipMalloc;"
+
+
+def test_an_insertion_at_the_start_of_an_earlier_replacement_keeps_the_replacement():
+    edits = EditSet(b"a\nremove me\nb\n")
+    edits.replace(2, 12, "", "drop")
+    edits.insert(2, "inserted\n", "add")
+    assert edits.apply() == "a\ninserted\nb\n"

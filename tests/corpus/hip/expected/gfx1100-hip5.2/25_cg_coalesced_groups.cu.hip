@@ -11,7 +11,25 @@
 #include <hip/hip_cooperative_groups.h>
 // porter: __activemask() for HIP before 6.2 -- the lanes executing this call.
 static __device__ inline unsigned long long __porter_activemask() { return __ballot(1); }
-#include <cooperative_groups/reduce.h>
+#ifndef PORTER_HELPER_CG_REDUCE
+#define PORTER_HELPER_CG_REDUCE
+// porter: cooperative_groups::reduce for HIP before 6.1 -- a butterfly of shfl_xor over the
+// tile, so that every thread of the tile gets the result, as with cg::reduce.
+namespace __porter_cg {
+template <class T> struct plus { __device__ T operator()(T a, T b) const { return a + b; } };
+template <class T> struct less { __device__ T operator()(T a, T b) const { return a < b ? a : b; } };
+template <class T> struct greater { __device__ T operator()(T a, T b) const { return a < b ? b : a; } };
+template <class T> struct bit_and { __device__ T operator()(T a, T b) const { return a & b; } };
+template <class T> struct bit_or { __device__ T operator()(T a, T b) const { return a | b; } };
+template <class T> struct bit_xor { __device__ T operator()(T a, T b) const { return a ^ b; } };
+template <class Group, class T, class Op> __device__ inline T reduce(const Group& group, T value, Op op) {
+  for (unsigned int offset = group.size() / 2; offset > 0; offset /= 2)
+    value = op(value, group.shfl_xor(value, offset));
+  return value;
+}
+}  // namespace __porter_cg
+#endif
+#include <hip/hip_cooperative_groups.h>
 
 namespace cg = cooperative_groups;
 
@@ -49,7 +67,7 @@ __global__ void filter_positive(const float* in, float* out_cg, float* out_raw, 
         out_raw[aggregated_inc_raw(count_raw)] = v;
 
         cg::coalesced_group pos = cg::coalesced_threads();
-        float s = cg::reduce(pos, v, cg::plus<float>());
+        float s = __porter_cg::reduce(pos, v, __porter_cg::plus<float>());
         if (pos.thread_rank() == 0) atomicAdd(sum_pos, s);
     }
 }

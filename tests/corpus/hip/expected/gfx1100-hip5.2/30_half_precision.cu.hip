@@ -10,6 +10,13 @@
 #include <vector>
 #include <hip/hip_runtime.h>
 #include <hip/hip_fp16.h>
+#ifndef PORTER_HELPER_HMAX
+#define PORTER_HELPER_HMAX
+#include <hip/hip_fp16.h>
+static __device__ inline __half __porter_hmax(__half a, __half b) {
+  return __hisnan(a) ? b : (__hisnan(b) ? a : (__hgt(a, b) ? a : b));
+}
+#endif
 
 // y = a * x + y on half data, two elements per thread through half2.
 __global__ void haxpy(int n, __half a, const __half* __restrict__ x, __half* __restrict__ y)
@@ -52,7 +59,7 @@ __global__ void pairwise_max(const half2* __restrict__ a, half2* __restrict__ ou
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n2) {
         half2 v = a[i];
-        __half m = __hmax(__low2half(v), __high2half(v));
+        __half m = __porter_hmax(__low2half(v), __high2half(v));
         out[i] = __hadd2(__halves2half2(m, m), __floats2half2_rn(0.5f, -0.5f));
     }
 }

@@ -39,7 +39,7 @@ __global__ void row_inv_norm(const __half* __restrict__ x, float* __restrict__ i
     if (lane == 0) warp_sums[warp] = acc;
     __syncthreads();
     if (warp == 0) {
-        int nwarps = blockDim.x / warpSize;  // HAZARD(warp-size): warp count assumes 32 lanes
+        int nwarps = (blockDim.x + warpSize - 1) / warpSize;  // HAZARD(warp-size): warp count assumes 32 lanes
         float s = lane < nwarps ? warp_sums[lane] : 0.0f;
         s = warp_sum_f(s);
         if (lane == 0) inv_norm[blockIdx.x] = rsqrtf(s + 1e-12f);

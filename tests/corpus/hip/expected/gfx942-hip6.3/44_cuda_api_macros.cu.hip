@@ -48,7 +48,7 @@
 #define FULL_WARP_MASK 0xffffffffffffffffULL  // HAZARD(warp-size): full mask of a 32-lane warp
 #define LANE_ID() (threadIdx.x & (warpSize - 1))  // HAZARD(warp-size): lane id assumes 32 lanes
 #define WARP_ID() ((threadIdx.x) / warpSize)  // HAZARD(warp-size): warp id via >> 5
-#define WARPS_PER_BLOCK() (blockDim.x / warpSize)  // HAZARD(warp-size): warp count assumes 32 lanes
+#define WARPS_PER_BLOCK() ((blockDim.x + warpSize - 1) / warpSize)  // HAZARD(warp-size): warp count assumes 32 lanes
 #define SHFL_BCAST(v, src) __shfl_sync(0xffffffffffffffffULL, (v), (src))
 #define WARP_REDUCE_SUM(v) \
     for (int o__ = warpSize / 2; o__ > 0; o__ >>= 1) (v) += __shfl_down_sync(0xffffffffffffffffULL, (v), o__)  // HAZARD(warp-size): 32-lane tree with full mask
