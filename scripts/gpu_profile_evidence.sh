@@ -23,9 +23,9 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.versio
 ncu --version | tail -n 1; nvcc --version | tail -n 1
 git rev-parse HEAD; git status --porcelain --untracked-files=no | head -n 20
 status=0
-echo "== 1. a Python workload: tiny transformer, 5 training steps, under torch.profiler"
+echo "== 1. a Python workload: tiny transformer, 3 training steps, under torch.profiler"
 porter profile -o "$out/transformer.db" --trace "$out/transformer.trace.json" -- \
-    python3 benchmarks/workloads/tiny_transformer.py --steps 5 || status=1
+    python3 benchmarks/workloads/tiny_transformer.py --steps 3 || status=1
 porter trace top "$out/transformer.db" --limit 15
 porter trace verify "$out/transformer.db" --format json > "$out/transformer-verify.json" || status=1
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("verify:", r[-1], "| kernels over 1%:", [x["kernel"] for x in r if x["relative_difference"] is None or x["relative_difference"] > 0.01])' "$out/transformer-verify.json"
@@ -33,7 +33,7 @@ porter trace query "$out/transformer.db" "SELECT kind, COUNT(*), SUM(bytes), SUM
 porter trace query "$out/transformer.db" "SELECT COUNT(*) AS launches, COUNT(DISTINCT name) AS kernels, SUM(duration_ns)/1e3 AS total_us FROM kernels"
 echo "== 2. a CUDA binary from golden kernels, under ncu"
 nvcc -O2 -arch=sm_90 -I golden/kernels benchmarks/workloads/golden_app.cu -o /tmp/golden_app || status=1
-porter profile -o "$out/golden_app.db" --trace "$out/golden_app.trace.json" -- /tmp/golden_app 3 || status=1
+porter profile -o "$out/golden_app.db" --trace "$out/golden_app.trace.json" -- /tmp/golden_app 1 || status=1
 porter trace top "$out/golden_app.db"
 porter trace verify "$out/golden_app.db" || status=1
 porter trace roofline "$out/golden_app.db" --peak-tflops 67 --peak-tbps 3.35
