@@ -38,6 +38,15 @@ FUNCTIONS: dict[str, Callable[..., Number]] = {
     "int": int,
     "log2": _integer_function("log2", lambda a: a.bit_length() - 1),
     "next_pow2": _integer_function("next_pow2", lambda a: 1 << max(0, (a - 1).bit_length())),
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "sin": math.sin,
+    "cos": math.cos,
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    # nonzeros of a `csr` input (format 2): round(density * rows * cols), at most rows * cols
+    "csr_nnz": lambda rows, cols, density: min(int(rows) * int(cols), round(density * rows * cols)),
 }
 
 BINARY: dict[type, Callable[[Number, Number], Number]] = {

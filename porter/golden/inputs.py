@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from porter.golden.dtypes import DTYPES, bf16_to_f32, poison_array, to_storage
+from porter.golden.generators import GENERATORS as COMPUTED
 from porter.golden.model import ResolvedBuffer, ResolvedCase
 
 Generator = Callable[[np.random.Generator, ResolvedBuffer, dict], np.ndarray]
@@ -24,10 +25,14 @@ def make_inputs(case: ResolvedCase) -> dict[str, np.ndarray]:
 
 
 def make_buffer(case: ResolvedCase, buffer: ResolvedBuffer) -> np.ndarray:
-    rng = np.random.default_rng(buffer_seed(case.kernel, case.case, buffer.name, case.seed))
+    seed = buffer_seed(case.kernel, case.case, buffer.name, case.seed)
     params = dict(buffer.init.params)
+    # format 2: a buffer's own `seed` joins the case's (absent, the stream is format 1's)
+    rng = np.random.default_rng([seed, params["seed"]] if "seed" in params else seed)
     if buffer.init.kind == "poison":
         values = poison_array(buffer.dtype, buffer.count)
+    elif buffer.init.kind in COMPUTED:
+        values = to_storage(COMPUTED[buffer.init.kind](rng, buffer, params, case), buffer.dtype)
     else:
         values = to_storage(GENERATORS[buffer.init.kind](rng, buffer, params), buffer.dtype)
     return values.reshape(buffer.shape)

@@ -2,10 +2,15 @@
 
 Little-endian throughout. Plan::
 
-    "PGPLAN01"
+    "PGPLAN02"
     u32 buffer count,  then per buffer:  u32 item size, u64 element count, the bytes
     u32 scalar count,  then per scalar:  i64 integer value, f64 float value
     u32 launch count,  then per launch:  u32 grid[3], u32 block[3], u32 shared bytes
+    u32 op count,      then per op:      u32 kind, u32 a, u32 b, u32 value
+
+The ops are the program (:func:`porter.golden.program.operations`, loops unrolled): kind 0 launch
+``a``; 1 memset buffer ``a`` to byte ``value``; 2 memcpy buffer ``b`` into buffer ``a``; 3 symbol
+``a`` (index into the sorted symbol names) from buffer ``b``; 4 swap buffers ``a`` and ``b``.
 
 Output::
 
@@ -22,8 +27,10 @@ import struct
 import numpy as np
 
 from porter.golden.model import ResolvedCase
+from porter.golden.program import operations
 
-PLAN_MAGIC = b"PGPLAN01"
+PLAN_MAGIC = b"PGPLAN02"
+OP_KINDS = {"launch": 0, "memset": 1, "memcpy": 2, "symbol": 3, "swap": 4}
 OUTPUT_MAGIC = b"PGOUTP01"
 
 
@@ -42,7 +49,21 @@ def encode_plan(case: ResolvedCase, inputs: dict[str, np.ndarray]) -> bytes:
         parts.append(struct.pack("<qd", int(value), float(value)))
     parts.append(struct.pack("<I", len(case.launches)))
     for launch in case.launches:
+        if any(isinstance(d, str) for d in launch.grid):
+            raise PlanFormatError(f"{launch.kernel}: grid {launch.grid} still depends on the device (bind_device)")
         parts.append(struct.pack("<7I", *launch.grid, *launch.block, launch.shared_bytes))
+    ops = operations(case)
+    names = [b.name for b in case.buffers]
+    symbols = sorted({op.symbol for op in ops if op.op == "symbol"})
+    parts.append(struct.pack("<I", len(ops)))
+    for op in ops:
+        if op.op == "launch":
+            a, b = op.launch, 0
+        elif op.op == "symbol":
+            a, b = symbols.index(op.symbol), names.index(op.source)
+        else:
+            a, b = names.index(op.buffer), names.index(op.source) if op.source else 0
+        parts.append(struct.pack("<4I", OP_KINDS[op.op], a, b, op.value))
     return b"".join(parts)
 
 

@@ -27,9 +27,10 @@ from porter.atomic import write_text_atomic
 from porter.golden.dtypes import DTYPES
 from porter.golden.errors import GoldenError
 from porter.golden.inputs import make_inputs
-from porter.golden.launcher import generate_launcher
+from porter.golden.launcher import build_key, generate_launcher
 from porter.golden.model import CaseSpec, KernelSpec, ResolvedCase
 from porter.golden.plan import PlanFormatError, decode_output, encode_plan
+from porter.golden.program import bind_device, needs_device
 from porter.golden.resolve import canonical_json, case_hash, resolve_case
 from porter.golden.store import FORMAT_VERSION, default_store, save, source_hash
 from porter.golden.toolchain import (
@@ -64,11 +65,13 @@ class Recorder:
     def store_for(self, spec: KernelSpec) -> Path:
         return self.store if self.store is not None else default_store(spec.path)
 
-    def compile(self, spec: KernelSpec) -> tuple[Path, str]:
-        """Generate and compile the spec's launcher; return the executable and the -arch used."""
-        source = self.build_dir / f"{spec.name}.launcher.cu"
-        write_text_atomic(source, generate_launcher(spec))
-        binary = self.build_dir / f"{spec.name}.launcher"
+    def compile(self, spec: KernelSpec, case: ResolvedCase | None = None) -> tuple[Path, str]:
+        """Generate and compile the spec's launcher (format 2: for ``case``'s defines and template
+        arguments); return the executable and the -arch used."""
+        variant = "" if case is None or spec.format == 1 else "." + _variant_name(case)
+        source = self.build_dir / f"{spec.name}{variant}.launcher.cu"
+        write_text_atomic(source, generate_launcher(spec, case=case if spec.format == 2 else None))
+        binary = self.build_dir / f"{spec.name}{variant}.launcher"
         arch = compile_program(self.toolchain, source, binary, self.gpu)
         if not self.device_info:
             self.device_info = _device_info(binary)
@@ -77,13 +80,23 @@ class Recorder:
     def record_case(self, spec: KernelSpec, case: CaseSpec, binary: Path, arch: str) -> Outcome:
         resolved = resolve_case(spec, case)
         inputs = make_inputs(resolved)
+        sm_count = None
+        if needs_device(resolved):
+            if not str(self.device_info.get("sm_count", "")).isdigit():
+                return Outcome(spec.name, case.name, "failed", "the launcher did not report the GPU's sm_count")
+            sm_count = int(self.device_info["sm_count"])
         try:
-            outputs = self._run(binary, resolved, inputs)
+            bound = bind_device(resolved, sm_count)
+            outputs, spread = record_runs(spec, lambda: self._run(binary, bound, inputs))
             _check_run(spec, resolved, inputs, outputs)
         except GoldenError as error:
             return Outcome(spec.name, case.name, "failed", error.message)
         kept = {b.name: outputs[b.name] for b in spec.buffers if b.is_output}
         provenance = self._provenance(spec, resolved, inputs, arch)
+        if spread is not None:
+            provenance["spread"] = spread
+        if sm_count is not None:
+            provenance["sm_count"] = sm_count
         path = save(self.store_for(spec), spec.name, case.name, inputs, kept, provenance)
         return Outcome(spec.name, case.name, "recorded", "", path)
 
@@ -128,16 +141,50 @@ def run_launcher(binary: Path, resolved: ResolvedCase, inputs: dict, build_dir: 
             raise GoldenError(f"bad launcher output: {error}") from None
 
 
+def record_runs(spec: KernelSpec, run: Callable[[], dict[str, np.ndarray]]) -> tuple[dict, dict | None]:
+    """The outputs of ``run()``; for a spec marked nondeterministic with ``compare = "repeat"``,
+    run ``runs`` times: the first run's outputs and, per output buffer, the largest absolute
+    difference any later run showed (the spread that widens the tolerance). Otherwise no spread."""
+    first = run()
+    rule = spec.nondeterministic
+    if rule is None or rule.compare != "repeat":
+        return first, None
+    from porter.check.compare import as_float64
+
+    spread = {b.name: 0.0 for b in spec.buffers if b.is_output}
+    for _ in range(rule.runs - 1):
+        again = run()
+        for buffer in (b for b in spec.buffers if b.is_output):
+            a = as_float64(first[buffer.name], buffer.dtype)
+            b = as_float64(again[buffer.name], buffer.dtype)
+            with np.errstate(invalid="ignore"):
+                gap = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
+            spread[buffer.name] = max(spread[buffer.name], float(np.nan_to_num(gap, nan=np.inf).max(initial=0.0)))
+    return first, spread
+
+
+def _variant_name(case: ResolvedCase) -> str:
+    import hashlib
+    return hashlib.sha256(repr(build_key(case)).encode()).hexdigest()[:12]
+
+
 def record_all(recorder: Recorder, specs: Iterable[KernelSpec], case_glob: str | None = None,
                jobs: int | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Compile the launchers in parallel, then run the selected cases one after another."""
+    """Compile the launchers in parallel (format 2: one per distinct defines and template
+    arguments), then run the selected cases one after another."""
     specs = [s for s in specs if selected_cases(s, case_glob)]
     workers = max(1, jobs or os.cpu_count() or 1)
+    variants = [(spec, _build_case(spec, case)) for spec in specs for case in selected_cases(spec, case_glob)]
+    keys = list(dict.fromkeys((spec.path, _key(spec, resolved)) for spec, resolved in variants))
+    first = {}
+    for spec, resolved in variants:
+        first.setdefault((spec.path, _key(spec, resolved)), (spec, resolved))
     with ThreadPoolExecutor(workers) as pool:
-        builds = list(pool.map(lambda spec: _try_compile(recorder, spec), specs))
+        built = dict(zip(keys, pool.map(lambda key: _try_compile(recorder, *first[key]), keys)))
     outcomes = []
-    for spec, build in zip(specs, builds):
+    for spec in specs:
         for case in selected_cases(spec, case_glob):
+            build = built[(spec.path, _key(spec, _build_case(spec, case)))]
             if isinstance(build, GoldenError):
                 outcome = Outcome(spec.name, case.name, "failed", build.message)
             else:
@@ -156,9 +203,17 @@ def selected_cases(spec: KernelSpec, case_glob: str | None) -> list[CaseSpec]:
             if fnmatch.fnmatchcase(c.name, case_glob) or fnmatch.fnmatchcase(f"{spec.name}/{c.name}", case_glob)]
 
 
-def _try_compile(recorder: Recorder, spec: KernelSpec) -> tuple[Path, str] | GoldenError:
+def _build_case(spec: KernelSpec, case: CaseSpec) -> ResolvedCase | None:
+    return resolve_case(spec, case) if spec.format == 2 else None
+
+
+def _key(spec: KernelSpec, resolved: ResolvedCase | None) -> tuple:
+    return build_key(resolved) if resolved is not None else ()
+
+
+def _try_compile(recorder: Recorder, spec: KernelSpec, case: ResolvedCase | None = None) -> tuple[Path, str] | GoldenError:
     try:
-        return recorder.compile(spec)
+        return recorder.compile(spec, case) if case is not None else recorder.compile(spec)
     except GoldenError as error:
         return error
 
@@ -191,7 +246,10 @@ def _check_run(spec: KernelSpec, resolved: ResolvedCase, inputs: dict, outputs: 
             raise GoldenError(f"buffer {buffer.name!r} has role 'in' but the kernels changed "
                               f"{changed} of its elements; give it role 'inout'")
         if buffer.init.kind == "poison":
-            left = int(np.count_nonzero(_bits(after) == DTYPES[buffer.dtype].poison))
+            never = _bits(after) == DTYPES[buffer.dtype].poison
+            for start, stop in dict(resolved.undefined).get(buffer.name, ()):
+                never[start:stop] = False  # declared undefined: the kernel may leave them
+            left = int(np.count_nonzero(never))
             if left:
                 raise GoldenError(f"buffer {buffer.name!r}: {left} of {after.size} elements were never "
                                   "written (they still hold the poison value)")

@@ -22,12 +22,14 @@ class Param:
     pointer: bool
     const: bool  # const pointee (const float* p); meaningless for scalars
     text: str  # as written
+    enum: str = ""  # format 2: an enum parameter (element "int"), cast to this type on launch
+    written: str = ""  # the element as written, when porter's frontend resolved it (floatX, T)
 
     @property
     def cast_type(self) -> str:
         """The C++ type to cast an argument to when launching."""
         if not self.pointer:
-            return self.element
+            return (self.enum if "::" in self.enum else f"::{self.enum}") if self.enum else self.element
         return f"{'const ' if self.const else ''}{self.element}*"
 
 

@@ -46,14 +46,31 @@ INIT_KINDS: dict[str, dict[str, Expr | None]] = {
     "offsets": {"low": 0, "high": None},  # [0, cumsum(randint(low, high))]: CSR row pointers
 }
 
+#: Generators of format 2 (computed inputs; see porter.golden.generators). ``expr``, ``part`` and
+#: ``matrix`` are texts, not numbers.
+V2_INIT_KINDS: dict[str, dict[str, Expr | None]] = {
+    "sorted": {"low": 0, "high": None},  # sorted draws from [low, high)
+    "permutation": {"start": 0},  # a random permutation of start .. start + count - 1
+    "table": {"expr": None},  # expr of the flat index `i` (and the sizes), evaluated per element
+    "csr": {"part": None, "rows": None, "cols": None, "density": None, "matrix": "A"},
+}
+TEXT_PARAMS = {"expr", "part", "matrix"}
+#: Parameters any format-2 init may take; present in the resolved case only when given.
+OPTIONAL_PARAMS = {"seed"}
+CSR_PARTS = ("offsets", "indices")
+
 #: Distributions that only make sense for one kind of dtype.
 FLOAT_ONLY_INITS = {"normal", "uniform", "edge"}
-INTEGER_ONLY_INITS = {"offsets"}
+INTEGER_ONLY_INITS = {"offsets", "permutation", "csr"}
 
 TOP_KEYS = {"description", "category", "source", "tolerance", "buffers", "scalars", "launch", "case"}
+V2_TOP_KEYS = {"format", "defines", "step", "nondeterministic"}
 BUFFER_KEYS = {"dtype", "shape", "role", "init", "rtol", "atol"}
+V2_BUFFER_KEYS = {"undefined", "seed"}
 LAUNCH_KEYS = {"kernel", "grid", "block", "shared_bytes", "args"}
 CASE_KEYS = {"name", "sizes", "seed"}
+V2_CASE_KEYS = {"defines"}
+FORMATS = (1, 2)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 CASE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 
@@ -65,27 +82,82 @@ def load_spec(path: Path, *, check_source: bool = True) -> KernelSpec:
     return spec
 
 
-def parse_spec(path: Path) -> KernelSpec:
+def parse_spec(path: Path, problems: list[SpecError] | None = None) -> KernelSpec | None:
+    """The spec at ``path``. Without ``problems``, the first problem raises; with it, every
+    independent part is parsed, each problem is appended, and None comes back when there was one."""
     path = Path(path)
+    attempt = Attempt(problems)
     data = _read_toml(path)
     where = str(path)
-    _no_unknown_keys(data, TOP_KEYS, where)
-    buffers = tuple(_buffer(name, value, f"{where}: buffers.{name}")
-                    for name, value in _table(data, "buffers", where).items())
-    scalars = tuple(_scalar(name, value, f"{where}: scalars.{name}")
-                    for name, value in _table(data, "scalars", where, required=False).items())
-    launches = tuple(_launch(item, f"{where}: launch[{i}]") for i, item in enumerate(_array(data, "launch", where)))
-    cases = tuple(_case(item, f"{where}: case[{i}]") for i, item in enumerate(_array(data, "case", where)))
-    spec = KernelSpec(
+    version = attempt(_format, data.get("format", 1), f"{where}: format")
+    if version is None:
+        return None
+    attempt(_no_unknown_keys, data, TOP_KEYS | (V2_TOP_KEYS if version == 2 else set()), where)
+    buffers = attempt.each((_buffer, name, value, f"{where}: buffers.{name}", version)
+                           for name, value in (attempt(_table, data, "buffers", where) or {}).items())
+    scalars = attempt.each((_scalar, name, value, f"{where}: scalars.{name}")
+                           for name, value in (attempt(_table, data, "scalars", where, False) or {}).items())
+    steps, launch_keys = (), ()
+    if version == 2 and "step" in data:
+        from porter.golden.steps import parse_steps
+        launches, steps, launch_keys = attempt(parse_steps, data, where, _launch) or ((), (), ())
+    else:
+        launches = attempt.each((_launch, item, f"{where}: launch[{i}]", version)
+                                for i, item in enumerate(attempt(_array, data, "launch", where) or []))
+    cases = attempt.each((_case, item, f"{where}: case[{i}]", version)
+                         for i, item in enumerate(attempt(_array, data, "case", where) or []))
+    extras = attempt(_v2_top, data, where) if version == 2 else {}
+    fields = dict(
         name=path.stem,
         path=path,
-        source=path.parent / _string(data.get("source", f"{path.stem}.cu"), f"{where}: source"),
-        description=_string(data.get("description", ""), f"{where}: description"),
-        category=_choice(data.get("category"), CATEGORIES, f"{where}: category"),
+        source=path.parent / (attempt(_string, data.get("source", f"{path.stem}.cu"), f"{where}: source") or ""),
+        description=attempt(_string, data.get("description", ""), f"{where}: description") or "",
+        category=attempt(_choice, data.get("category"), CATEGORIES, f"{where}: category"),
         buffers=buffers, scalars=scalars, launches=launches, cases=cases,
-        tolerances=_tolerances(data.get("tolerance", {}), f"{where}: tolerance"))
-    _check_names(spec, where)
-    return spec
+        tolerances=attempt(_tolerances, data.get("tolerance", {}), f"{where}: tolerance", version) or ())
+    if attempt.failed:
+        return None
+    if version == 2:
+        from porter.golden.steps import iter_steps
+        extras = {**extras, "symbols": tuple(sorted({s.symbol for s in iter_steps(steps) if s.op == "symbol"}))}
+    spec = KernelSpec(**fields, format=version, steps=steps, launch_keys=launch_keys, **(extras or {}))
+    attempt(_check_names, spec, where)
+    return None if attempt.failed else spec
+
+
+class Attempt:
+    """Call parts of a check: raise the first SpecError, or (given a list) collect them all."""
+
+    def __init__(self, problems: list[SpecError] | None):
+        self.problems = problems
+        self.failed = False
+
+    def __call__(self, function, *args):
+        try:
+            return function(*args)
+        except SpecError as error:
+            if self.problems is None:
+                raise
+            self.problems.append(error)
+            self.failed = True
+            return None
+
+    def each(self, calls) -> tuple:
+        results = [self(function, *args) for function, *args in calls]
+        return tuple(r for r in results if r is not None)
+
+
+def _format(value: object, where: str) -> int:
+    if value not in FORMATS or isinstance(value, bool):
+        raise SpecError(where, f"unknown spec format {value!r}", "format = 2, or leave it out for format 1")
+    return value  # type: ignore[return-value]
+
+
+def _v2_top(data: dict, where: str) -> dict:
+    from porter.golden.steps import parse_defines, parse_nondeterminism
+    return {"defines": parse_defines(data.get("defines", {}), f"{where}: defines"),
+            "nondeterministic": parse_nondeterminism(data.get("nondeterministic"), f"{where}: nondeterministic"),
+            "symbols": ()}
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -174,39 +246,71 @@ def _exprs(value: object, where: str) -> tuple[Expr, ...]:
                  for i, item in enumerate(items))
 
 
-def _buffer(name: str, value: object, where: str) -> BufferSpec:
+def _buffer(name: str, value: object, where: str, version: int = 1) -> BufferSpec:
     if not isinstance(value, dict):
         raise SpecError(where, "expected an inline table { dtype = ..., shape = ..., role = ... }")
-    _no_unknown_keys({k: v for k, v in value.items() if k not in _init_params(value)}, BUFFER_KEYS, where)
+    kinds = {**INIT_KINDS, **(V2_INIT_KINDS if version == 2 else {})}
+    allowed = BUFFER_KEYS | (V2_BUFFER_KEYS if version == 2 else set())
+    _no_unknown_keys({k: v for k, v in value.items() if k not in _init_params(value, kinds)}, allowed, where)
     dtype = _choice(value.get("dtype"), DTYPES, f"{where}.dtype")
     role = _choice(value.get("role"), ROLES, f"{where}.role")
     if "shape" not in value:
         raise SpecError(f"{where}.shape", "missing", 'e.g. shape = "n" or shape = ["rows", "cols"]')
     default_init = "poison" if role == "out" else "normal"
-    init = _init(value.get("init", default_init), value, where)
+    init = _init(value.get("init", default_init), value, where, kinds)
     if init.kind in FLOAT_ONLY_INITS and not DTYPES[dtype].is_float:
         raise SpecError(f"{where}.init", f"init = {init.kind!r} needs a float dtype, not {dtype}",
                         "use randint, arange, offsets, full, zeros or ones")
     if init.kind in INTEGER_ONLY_INITS and DTYPES[dtype].is_float:
         raise SpecError(f"{where}.init", f"init = {init.kind!r} needs an integer dtype, not {dtype}")
+    if init.kind == "csr" and init.param("part") not in CSR_PARTS:
+        raise SpecError(f"{where}.part", f"part = {init.param('part')!r} is not one of {', '.join(CSR_PARTS)}")
+    undefined = ()
+    if version == 2 and "undefined" in value:
+        from porter.golden.steps import parse_ranges
+        undefined = parse_ranges(value["undefined"], f"{where}.undefined")
+    tolerance = _tolerance_expr if version == 2 else _tolerance_value
     return BufferSpec(name, dtype, _exprs(value["shape"], f"{where}.shape"), role, init,
-                      _tolerance_value(value.get("rtol"), f"{where}.rtol"),
-                      _tolerance_value(value.get("atol"), f"{where}.atol"))
+                      tolerance(value.get("rtol"), f"{where}.rtol"),
+                      tolerance(value.get("atol"), f"{where}.atol"), undefined)
 
 
-def _init_params(value: dict) -> set[str]:
+def _init_params(value: dict, kinds: dict = INIT_KINDS) -> set[str]:
     kind = value.get("init", "")
-    return set(INIT_KINDS.get(kind, {})) if isinstance(kind, str) else set()
+    return (set(kinds.get(kind, {})) | (OPTIONAL_PARAMS if kinds is not INIT_KINDS else set())
+            if isinstance(kind, str) else set())
 
 
-def _init(kind: object, value: dict, where: str) -> InitSpec:
-    kind = _choice(kind, INIT_KINDS, f"{where}.init")
+def _init(kind: object, value: dict, where: str, kinds: dict = INIT_KINDS) -> InitSpec:
+    kind = _choice(kind, kinds, f"{where}.init")
     params = []
-    for param, default in INIT_KINDS[kind].items():
+    for param, default in kinds[kind].items():
         if param not in value and default is None:
             raise SpecError(f"{where}.{param}", f"init = {kind!r} needs {param!r}")
-        params.append((param, _expr(value.get(param, default), f"{where}.{param}")))
+        given = value.get(param, default)
+        if param in TEXT_PARAMS:
+            params.append((param, _string(given, f"{where}.{param}")))
+        else:
+            params.append((param, _expr(given, f"{where}.{param}")))
+    if kinds is not INIT_KINDS and "seed" in value:
+        seed = value["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SpecError(f"{where}.seed", f"expected an integer >= 0, got {seed!r}")
+        params.append(("seed", seed))
+    if kind == "table":
+        from porter.golden.expr import ExpressionError
+        try:
+            parse(dict(params)["expr"])
+        except ExpressionError as error:
+            raise SpecError(f"{where}.expr", str(error)) from None
     return InitSpec(kind, tuple(params))
+
+
+def _tolerance_expr(value: object, where: str) -> Expr | None:
+    """Format 2: a number >= 0, or an expression over the case's sizes (checked per case)."""
+    if isinstance(value, str):
+        return _expr(value, where)
+    return _tolerance_value(value, where)
 
 
 def _tolerance_value(value: object, where: str) -> float | None:
@@ -217,7 +321,7 @@ def _tolerance_value(value: object, where: str) -> float | None:
     return float(value)
 
 
-def _tolerances(value: object, where: str) -> tuple[tuple[str, Tolerance], ...]:
+def _tolerances(value: object, where: str, version: int = 1) -> tuple[tuple[str, Tolerance], ...]:
     if not isinstance(value, dict):
         raise SpecError(where, "expected a table of dtypes, e.g. [tolerance.float32]")
     result = []
@@ -228,8 +332,9 @@ def _tolerances(value: object, where: str) -> tuple[tuple[str, Tolerance], ...]:
             raise SpecError(key, "expected a table with rtol and atol")
         _no_unknown_keys(entry, {"rtol", "atol"}, key)
         default = DTYPES[dtype]
-        rtol = _tolerance_value(entry.get("rtol", default.rtol), f"{key}.rtol")
-        atol = _tolerance_value(entry.get("atol", default.atol), f"{key}.atol")
+        tolerance = _tolerance_expr if version == 2 else _tolerance_value
+        rtol = tolerance(entry.get("rtol", default.rtol), f"{key}.rtol")
+        atol = tolerance(entry.get("atol", default.atol), f"{key}.atol")
         result.append((dtype, Tolerance(rtol, atol)))
     return tuple(result)
 
@@ -241,9 +346,16 @@ def _scalar(name: str, value: object, where: str) -> ScalarSpec:
     return ScalarSpec(name, _expr(value, where))
 
 
-def _launch(item: dict, where: str) -> LaunchSpec:
+def _launch(item: dict, where: str, version: int = 1) -> LaunchSpec:
     _no_unknown_keys(item, LAUNCH_KEYS, where)
     kernel = _string(item.get("kernel"), f"{where}.kernel")
+    if version == 2:
+        from porter.golden.expr import ExpressionError
+        from porter.golden.templates import check_placeholders
+        try:
+            check_placeholders(kernel)
+        except ExpressionError as error:
+            raise SpecError(f"{where}.kernel", str(error), 'template arguments per case: "reduce<{block}>"') from None
     args = item.get("args")
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise SpecError(f"{where}.args", "expected a list of buffer and scalar names")
@@ -258,8 +370,8 @@ def _launch(item: dict, where: str) -> LaunchSpec:
     return LaunchSpec(kernel, grid, block, shared, tuple(args))
 
 
-def _case(item: dict, where: str) -> CaseSpec:
-    _no_unknown_keys(item, CASE_KEYS, where)
+def _case(item: dict, where: str, version: int = 1) -> CaseSpec:
+    _no_unknown_keys(item, CASE_KEYS | (V2_CASE_KEYS if version == 2 else set()), where)
     name = _string(item.get("name"), f"{where}.name")
     if not CASE_NAME.match(name):
         raise SpecError(f"{where}.name", f"{name!r} is not a usable file name",
@@ -273,7 +385,11 @@ def _case(item: dict, where: str) -> CaseSpec:
     seed = item.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SpecError(f"{where}.seed", f"expected an integer >= 0, got {seed!r}")
-    return CaseSpec(name, tuple(sorted(sizes.items())), seed)
+    defines = ()
+    if version == 2 and "defines" in item:
+        from porter.golden.steps import parse_defines
+        defines = parse_defines(item["defines"], f"{where}.defines")
+    return CaseSpec(name, tuple(sorted(sizes.items())), seed, defines)
 
 
 def _check_names(spec: KernelSpec, where: str) -> None:
@@ -290,6 +406,9 @@ def _check_names(spec: KernelSpec, where: str) -> None:
             raise SpecError(f"{where}: case[{index}].name", f"duplicate case name {case.name!r}")
         seen.add(case.name)
     known = {b.name for b in spec.buffers} | {s.name for s in spec.scalars}
+    if spec.steps:
+        from porter.golden.steps import check_step_names
+        check_step_names(spec, where)
     for index, launch in enumerate(spec.launches):
         for arg in launch.args:
             if arg not in known:

@@ -24,7 +24,7 @@ def test_launcher_casts_each_argument_from_the_signature(specs):
     assert "reinterpret_cast<const float*>(plan.device[0])  /* x */" in text
     assert "reinterpret_cast<float*>(plan.device[1])  /* y */" in text
     assert "::saxpy<<<launch.grid, launch.block, launch.shared>>>" in text
-    assert "constexpr unsigned BUFFERS = 2, SCALARS = 2, LAUNCHES = 1;" in text
+    assert "constexpr unsigned BUFFERS = 2, SCALARS = 2, LAUNCHES = 1, SYMBOLS = 0;" in text
 
 
 def test_half_scalars_and_templates():
@@ -40,7 +40,7 @@ def test_plan_round_trip(specs):
     case = resolve_case(spec, spec.cases[1])
     inputs = make_inputs(case)
     plan = encode_plan(case, inputs)
-    assert plan.startswith(b"PGPLAN01")
+    assert plan.startswith(b"PGPLAN02")
     buffers = b"".join(struct.pack("<Q", a.nbytes) + a.tobytes() for a in inputs.values())
     output = OUTPUT_MAGIC + struct.pack("<I", 2) + buffers
     decoded = decode_output(output, case, inputs)
