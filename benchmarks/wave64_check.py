@@ -2,7 +2,8 @@
 
     python benchmarks/wave64_check.py [KERNEL ...] [--hip-version 5.2] [--json OUT]
 
-For each kernel of golden/kernels: the port for gfx90a runs on every recorded case with the CPU
+For each kernel of golden/kernels: the port for gfx90a, made with the spec's launches as
+``porter check`` makes it (rows of 32 threads keep 32-lane groups), runs on every recorded case with the CPU
 reference executor's HIP dialect (warpSize 64; :mod:`porter.reference.wave64` says what it
 models) and is compared with the recorded goldens; the original CUDA runs through the same
 executor with 32-lane warps as a control. Prints one line per kernel (pass / fail / unsupported

@@ -1,7 +1,8 @@
 """Warp built-ins with lane masks (`__shfl_*_sync`, `__ballot_sync`, `__syncwarp`, ...) per HIP version.
 
 * HIP >= 6.2 has the *_sync forms with 64-bit masks: a full CUDA mask (0xffffffff: every lane of
-  the warp) becomes the full mask of the target's wavefront; other masks are widened to 64 bits,
+  the warp) becomes `__activemask()` on 64-lane targets (ROCm checks that a mask names exactly
+  the lanes taking part) and the full 32-lane mask on 32-lane ones; other masks are widened to 64 bits,
   with a warning on 64-lane targets, where lanes 32-63 fall outside a 32-bit mask.
 * HIP < 6.2 has only the mask-less forms, which act on the active lanes. A call becomes its
   mask-less form only where that computes the same: the mask is full (a literal, or a macro or
@@ -175,7 +176,9 @@ def _widen_mask(ctx: RewriteContext, region: Region, arguments: list[Node], cons
     mask = arguments[0]
     text = region.text(mask)
     if constants.is_full_mask(strip_casts(text)):
-        ctx.replace_node(region, mask, FULL_MASK[ctx.options.wave_size], RULE)
+        # ROCm's mask check wants exactly the lanes taking part (`__ballot(true)`): a 64-lane full
+        # mask stops a partial wavefront (a block of 32 or 96 threads), `__activemask()` does not.
+        ctx.replace_node(region, mask, "__activemask()" if ctx.wave64 else FULL_MASK[ctx.options.wave_size], RULE)
         return
     if text.replace(" ", "") == "__activemask()":
         return

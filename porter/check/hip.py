@@ -5,6 +5,10 @@
 * run: on an NVIDIA GPU, the 32-lane port (gfx1100) is compiled with nvcc against porter's
   HIP-to-CUDA headers (backends/hip/nvidia), launched on the golden inputs, and compared with the
   golden outputs. A 64-lane port bakes 64 into constants and cannot run on a 32-lane GPU.
+
+Ports are made with the spec's launches (``launches``: each case's kernel and block), which the
+kernel file itself does not show: the 64-lane rewrite of warp-level code depends on the block
+width (rows of 32 threads keep 32-lane groups), so the port checked is the one for the real launch.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 import porter
 import porter.backends.hip
 from porter.backends.hip.compile_gate import compile_check
-from porter.check.compare import compare_outputs, poison_left
+from porter.check.compare import compare_golden, poison_left
 from porter.check.machine import Machine
 from porter.check.workers import first_error
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
@@ -25,6 +29,7 @@ from porter.golden.errors import GoldenError
 from porter.golden.launcher import generate_launcher
 from porter.golden.model import KernelSpec
 from porter.golden.record import run_launcher
+from porter.golden.program import bind_device
 from porter.golden.resolve import resolve_case
 from porter.golden.toolchain import compile_program
 
@@ -43,7 +48,9 @@ class HipChecker:
 
     def check_kernel(self, spec: KernelSpec, cases: list) -> list[CheckRecord]:
         """``cases``: (CaseSpec, Golden) pairs, goldens already known to be fresh."""
-        ports = {arch: porter.translate(spec.source, "hip", hip_version=HIP_VERSION, offload_arch=arch)
+        launches = spec_launches(spec, [case for case, _ in cases])
+        ports = {arch: self.machine.translate(spec.source, "hip", hip_version=HIP_VERSION, offload_arch=arch,
+                                              launches=launches)
                  for arch in GATE_ARCHES}
         with ThreadPoolExecutor(len(ports)) as pool:
             gates = dict(zip(ports, pool.map(lambda arch: self._gate(ports[arch], arch), ports)))
@@ -61,8 +68,9 @@ class HipChecker:
             return UNSUPPORTED, first_error(port)
         if self.machine.hipcc is None:
             return UNAVAILABLE, self.machine.missing["hipcc"]
+        project = getattr(port.source.project, "include_dirs", ())  # the -I folders the port was made with
         result = compile_check(port.code, arch, hipcc=self.machine.hipcc, name=port.source.path.name,
-                               include_dirs=(port.source.path.parent,))
+                               include_dirs=(port.source.path.parent, *project))
         if result.ok:
             return PASS, "compiles" + (" (-nogpulib -fgpu-rdc)" if "-nogpulib" in result.command else "")
         if result.missing_header:
@@ -91,11 +99,12 @@ class HipChecker:
         started = time.perf_counter()
         name = f"{spec.name}/{case.name}"
         try:
-            outputs = run_launcher(binary, resolve_case(spec, case), golden.inputs, self.machine.build_dir)
+            resolved = bind_device(resolve_case(spec, case), golden.provenance.get("sm_count"))
+            outputs = run_launcher(binary, resolved, golden.inputs, self.machine.build_dir)
         except GoldenError as error:
             return CheckRecord(name, self.name, label, FAIL, error.message[-500:], seconds=_since(started))
         unwritten = poison_left(spec, outputs)
-        comparison = compare_outputs(spec, golden.outputs, outputs)
+        comparison = compare_golden(spec, case, golden, outputs)
         status = PASS if comparison.ok and not unwritten else FAIL
         detail = "; ".join(d for d in (unwritten, comparison.detail) if d)
         return CheckRecord(name, self.name, label, status, detail, comparison.max_abs_err,
@@ -103,6 +112,15 @@ class HipChecker:
 
     def _for_cases(self, spec: KernelSpec, cases: list, check: str, status: str, detail: str) -> list[CheckRecord]:
         return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, status, detail) for case, _ in cases]
+
+
+def spec_launches(spec: KernelSpec, cases: list) -> tuple[str, ...]:
+    """``KERNEL=BX,BY,BZ`` for every launch of every case (the HIP option ``launches``)."""
+    found: dict[str, None] = {}
+    for case in cases:
+        for launch in resolve_case(spec, case).launches:
+            found.setdefault(f"{launch.kernel.split('<', 1)[0].strip()}={','.join(map(str, launch.block))}")
+    return tuple(found)
 
 
 def _since(started: float) -> float:

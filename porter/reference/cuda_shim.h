@@ -757,7 +757,7 @@ inline __nv_bfloat16 __ushort_as_bfloat16(unsigned short v) { __nv_bfloat16 h; h
 enum cudaError_t { cudaSuccess = 0, cudaErrorMemoryAllocation = 2 };
 enum cudaMemcpyKind { cudaMemcpyHostToHost, cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost, cudaMemcpyDeviceToDevice };
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
-struct cudaDeviceProp { char name[256]; int major, minor; };
+struct cudaDeviceProp { char name[256]; int major, minor, multiProcessorCount; };
 
 namespace porter_ref {
 struct Allocation { char* start; char* base; size_t total; size_t bytes; size_t used; };
@@ -824,6 +824,14 @@ inline cudaError_t cudaMemset(void* to, int value, size_t bytes) {
   std::memset(to, value, bytes);
   return cudaSuccess;
 }
+// __constant__ is plain global memory here: a symbol write is a copy into the variable.
+template <class T>
+inline cudaError_t cudaMemcpyToSymbol(T& symbol, const void* from, size_t bytes, size_t offset = 0,
+                                      cudaMemcpyKind = cudaMemcpyHostToDevice) {
+  if (offset + bytes > sizeof(T)) return cudaErrorMemoryAllocation;
+  if (bytes) std::memmove(reinterpret_cast<char*>(&symbol) + offset, from, bytes);
+  return cudaSuccess;
+}
 inline cudaError_t cudaGetLastError() { return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline const char* cudaGetErrorString(cudaError_t) { return "error"; }
@@ -832,6 +840,7 @@ inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int) {
   std::snprintf(prop->name, sizeof prop->name, "porter CPU reference");
   prop->major = 9;
   prop->minor = 0;
+  prop->multiProcessorCount = 1;  // blocks run one after another; porter binds sm_count itself
   return cudaSuccess;
 }
 inline cudaError_t cudaDriverGetVersion(int* v) { *v = 0; return cudaSuccess; }

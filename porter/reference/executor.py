@@ -56,7 +56,8 @@ import numpy as np
 from porter.check.compare import compare_outputs
 from porter.golden.inputs import make_inputs
 from porter.golden.launcher import generate_launcher
-from porter.golden.model import CaseSpec, KernelSpec
+from porter.golden.model import CaseSpec, KernelSpec, ResolvedCase
+from porter.golden.program import bind_device
 from porter.golden.plan import PlanFormatError, decode_output, encode_plan
 from porter.golden.resolve import resolve_case
 
@@ -70,7 +71,7 @@ GXX_FLAGS = ("-std=c++20", "-O1", "-fwrapv", "-fno-strict-aliasing", "-fmax-erro
 CUDA_HEADERS = ("cuda_runtime.h", "cuda.h", "cuda_fp16.h", "cuda_bf16.h", "device_launch_parameters.h",
                 "cuda_runtime_api.h", "math_constants.h")
 #: Headers a HIP port may include: all of them are hip_shim.h (which includes cuda_shim.h).
-HIP_HEADERS = ("hip/hip_runtime.h", "hip/hip_runtime_api.h", "hip/hip_fp16.h", "hip/hip_bf16.h",
+HIP_HEADERS = ("hip/hip_runtime.h", "hip/hip_runtime_api.h", "hip/hip_fp16.h", "hip/hip_bf16.h", "hip/hip_bfloat16.h",
                "hip/hip_cooperative_groups.h", "hip/math_functions.h")
 DIALECTS = ("cuda", "hip")
 COMPILE_TIMEOUT_S = 120.0
@@ -80,6 +81,8 @@ EXIT_FAULT, EXIT_DEADLOCK, EXIT_UNSUPPORTED = 71, 72, 73  # the shim's porter_re
 #: buffer with $PORTER_REFERENCE_PADDING and runs blocks and threads in $PORTER_REFERENCE_ORDER;
 #: outputs that differ (beyond the spec's tolerances) mean the kernel has no one answer.
 SECOND_OPINION = ((0x00, "forward"), (0xFF, "reverse"))
+#: The multiprocessor count a grid of ``sm_count`` gets on the CPU (blocks run one by one anyway).
+REFERENCE_SM_COUNT = 4
 
 LAUNCH_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<kernel>::[^\n]*?)<<<launch\.grid, launch\.block, "
                          r"launch\.shared>>>\((?P<empty>\))?", re.M)
@@ -121,7 +124,7 @@ class ReferenceFault(ReferenceError):
 
 def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout: float = 30.0,
                   inputs: dict[str, np.ndarray] | None = None, dialect: str = "cuda",
-                  lanes: int = 32) -> dict[str, np.ndarray]:
+                  lanes: int = 32, sm_count: int = REFERENCE_SM_COUNT) -> dict[str, np.ndarray]:
     """Run ``source_text`` (the CUDA file of ``spec``, or a mutant of it) on ``case``.
 
     Returns the ``out`` and ``inout`` buffers after the last launch, in their storage dtype and
@@ -132,11 +135,16 @@ def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout
     ``dialect="hip"`` runs a HIP port of the kernel file instead (``hip_shim.h``: HIP's names and
     warp built-ins) with warps of ``lanes`` lanes (64: gfx90a/gfx942 wavefronts; 32: wave32);
     CUDA source runs with 32 lanes only.
+
+    Format 2: the case's program (loops, host operations, swaps) runs as the GPU launcher runs it,
+    built with the case's defines and template arguments; a grid of ``sm_count`` uses ``sm_count``.
+    A spec marked ``nondeterministic`` may differ between the two runs: the first run's outputs
+    come back.
     """
-    resolved = resolve_case(spec, case)
+    resolved = bind_device(resolve_case(spec, case), sm_count)
     if inputs is None:
         inputs = make_inputs(resolved)
-    binary = build(source_text, spec, dialect=dialect, lanes=lanes)
+    binary = build(source_text, spec, dialect=dialect, lanes=lanes, case=resolved)
     with tempfile.TemporaryDirectory(prefix="porter-reference-run-") as folder:
         plan, output = Path(folder) / "plan.bin", Path(folder) / "output.bin"
         plan.write_bytes(encode_plan(resolved, inputs))
@@ -150,15 +158,16 @@ def run_reference(source_text: str, spec: KernelSpec, case: CaseSpec, *, timeout
                 raise ReferenceFault(f"bad launcher output: {error}") from None
             runs.append({b.name: buffers[b.name] for b in spec.buffers if b.is_output})
     first, second = runs
-    differs = compare_outputs(spec, first, second)
-    if not differs.ok:
+    differs = compare_outputs(spec, first, second, case=resolved)
+    if not differs.ok and spec.nondeterministic is None:
         raise ReferenceFault("the outputs depend on what lies outside a buffer (a read before its start or past "
                              "its end, into its padding) or on the order threads run in (a data race): "
                              f"{differs.detail}")
     return first
 
 
-def build(source_text: str, spec: KernelSpec, *, dialect: str = "cuda", lanes: int = 32) -> Path:
+def build(source_text: str, spec: KernelSpec, *, dialect: str = "cuda", lanes: int = 32,
+          case: ResolvedCase | None = None) -> Path:
     """The compiled launcher of ``spec`` around ``source_text``, from the cache when it is there."""
     if dialect not in DIALECTS or lanes not in (32, 64) or (dialect == "cuda" and lanes != 32):
         raise ValueError(f"no reference for {dialect} with {lanes}-lane warps (cuda: 32; hip: 32 or 64)")
@@ -167,7 +176,7 @@ def build(source_text: str, spec: KernelSpec, *, dialect: str = "cuda", lanes: i
         raise ReferenceUnsupported(f"no C++ compiler {GXX!r} to build the CPU reference with "
                                    "(install g++ or set PORTER_REFERENCE_CXX)")
     kernel = rewrite_extern_shared(source_text)
-    launcher = launcher_source(spec)
+    launcher = launcher_source(spec, case)
     shim = SHIM.read_text()
     hip_shim = HIP_SHIM.read_text() if dialect == "hip" else ""
     flags = (*GXX_FLAGS, f"-DPORTER_WARP_SIZE={lanes}")
@@ -219,9 +228,10 @@ def cache_root() -> Path:
     return root
 
 
-def launcher_source(spec: KernelSpec) -> str:
-    """porter's golden launcher for ``spec`` including ``kernel.cu``, launching through the shim."""
-    text = generate_launcher(spec, include="kernel.cu")
+def launcher_source(spec: KernelSpec, case: ResolvedCase | None = None) -> str:
+    """porter's golden launcher for ``spec`` (built for ``case``'s defines and template arguments)
+    including ``kernel.cu``, launching through the shim."""
+    text = generate_launcher(spec, include="kernel.cu", case=case)
 
     def call(match: re.Match) -> str:
         rest = ")" if match["empty"] else ", "

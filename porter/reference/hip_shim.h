@@ -12,10 +12,13 @@
 //   * the *_sync forms take only 64-bit masks (a static_assert, as ROCm's) and check, as ROCm's
 //     __hip_check_mask asserts, that the mask is exactly the set of lanes taking part: a full
 //     64-bit mask in a wavefront of 32 live lanes stops the run (a device assert on the GPU);
-//   * __all_sync is `__ballot_sync(mask, p) == mask`, as ROCm defines it.
+//   * __all_sync is `__ballot_sync(mask, p) == mask`, and __activemask() is `__ballot(true)`, as
+//     ROCm defines them.
 // Lanes meet at a per-wavefront barrier as in cuda_shim.h: the non-_sync forms wait for every
 // live lane of the wavefront (lock-step execution), so lanes that diverged around a shuffle show
 // as a deadlock here, where the hardware would read zeros from them.
+// Every HIP header a port includes (executor.py's HIP_HEADERS, <hip/hip_bfloat16.h> of HIP 5.x
+// among them) is this file.
 #pragma once
 
 #define PORTER_HIP 1
@@ -52,7 +55,10 @@ template <class M> constexpr void require_64_bit_mask() {
 
 // ---------------------------------------------------------------- HIP's warp built-ins
 inline unsigned __lane_id() { return porter_ref::lane(); }
-inline unsigned long long __activemask() { return porter_ref::my_warp().live; }
+// ROCm's __activemask() is __ballot(true): the lanes that reach it together (lock-step, as the
+// mask-less forms here), so lanes that exit before it -- the other row of a [32, 4] block past the
+// last row -- are not in it, whatever order the CPU runs the lanes in.
+inline unsigned long long __activemask() { return porter_ref::vote(porter_ref::all_live(), 1); }
 inline unsigned long long __ballot(int p) { return porter_ref::vote(porter_ref::all_live(), p); }
 inline int __any(int p) { return porter_ref::vote(porter_ref::all_live(), p) != 0; }
 inline int __all(int p) {

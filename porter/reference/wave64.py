@@ -1,9 +1,10 @@
 """Check HIP ports of golden kernels as a 64-lane AMD GPU runs them, on the CPU.
 
 For one golden kernel, :func:`check_wave64` translates the CUDA file for a 64-lane target
-(``offload_arch="gfx90a"``), runs the port on every recorded case with the CPU reference executor
-in its HIP dialect (``hip_shim.h``: warpSize 64, 64-bit lane masks and ballots, shuffles that read
-zeros from lanes a partial wavefront lacks, ROCm's mask checks) on the recorded inputs, and
+(``offload_arch="gfx90a"``) with the spec's launches (as ``porter check`` ports it), runs the
+port on every recorded case with the CPU reference executor in its HIP dialect (``hip_shim.h``:
+warpSize 64, 64-bit lane masks and ballots, shuffles that read zeros from lanes a partial
+wavefront lacks, ROCm's mask checks) on the recorded inputs, and
 compares the outputs with the recorded goldens exactly as ``porter check`` does (the spec's
 tolerances; outputs left unwritten fail). The original CUDA file runs through the same executor
 with 32-lane warps as a control: a control that fails means the executor, not the port, is wrong.
@@ -19,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import porter
-from porter.check.compare import compare_outputs, poison_left
+from porter.check.compare import compare_golden, poison_left
+from porter.check.hip import spec_launches
 from porter.check.records import FAIL, PASS, UNSUPPORTED
 from porter.check.workers import first_error
 from porter.golden.model import KernelSpec
@@ -46,10 +48,14 @@ class Wave64Record:
 
 def check_wave64(spec: KernelSpec, cases: list, *, hip_version: str | None = None, arch: str = WAVE64_ARCH,
                  edit_port: Callable[[str], str] | None = None, control: bool = True,
-                 timeout: float = 30.0) -> list[Wave64Record]:
+                 timeout: float = 30.0, launches: tuple[str, ...] | None = None) -> list[Wave64Record]:
     """``cases``: (CaseSpec, Golden) pairs. ``edit_port`` changes the port before it runs (tests:
-    a wrong port must fail). Returns the control's records (when ``control``), then the port's."""
-    options = {"offload_arch": arch} | ({"hip_version": hip_version} if hip_version else {})
+    a wrong port must fail). ``launches``: the HIP option porter ports with (default: the spec's
+    launches of these cases; ``()`` ports as if the launches were unknown). Returns the control's
+    records (when ``control``), then the port's."""
+    if launches is None:
+        launches = spec_launches(spec, [case for case, _ in cases])
+    options = {"offload_arch": arch, "launches": launches} | ({"hip_version": hip_version} if hip_version else {})
     port = porter.translate(spec.source, "hip", **options)
     records: list[Wave64Record] = []
     if control:
@@ -75,6 +81,6 @@ def _run(spec: KernelSpec, case, golden, source: str, dialect: str, lanes: int, 
     except ReferenceError as error:
         return Wave64Record(spec.name, case.name, label, FAIL, f"{type(error).__name__}: {error}")
     unwritten = poison_left(spec, outputs)
-    comparison = compare_outputs(spec, golden.outputs, outputs)
+    comparison = compare_golden(spec, case, golden, outputs)
     status = PASS if comparison.ok and not unwritten else FAIL
     return Wave64Record(spec.name, case.name, label, status, "; ".join(d for d in (unwritten, comparison.detail) if d))

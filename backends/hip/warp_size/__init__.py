@@ -16,10 +16,15 @@ rewritten for 64-lane targets (they need the target's wave size as a constant or
   * `1u << lane` -> `1ull << lane`;
   * per-lane shared arrays `__shared__ T s[32]` indexed by a lane -> sized by the wave;
   * warp-size constants (`#define WARP_SIZE 32`, `constexpr int kWarpSize = 32`).
-left alone and reported on 64-lane targets (P0261, P0262): device code whose kernels the file
-launches with blocks that do not fill 64-lane wavefronts (32 threads in x, rows of 32 threads,
-`__launch_bounds__` under 64, `assert(blockDim.x == 32)`; see launches.py): its 32-lane groups
-are not wavefronts there, so neither the 32-lane code nor a 64-lane rewrite of it is right;
+kept at 32 lanes on 64-lane targets (P0263, a note; see groups.py): device code of kernels launched
+with blocks that do not fill 64-lane wavefronts (32 threads in x, rows of 32 threads,
+`__launch_bounds__` under 64, `assert(blockDim.x == 32)`, or the launches option; see
+launches.py) whose warp-level code is only shuffles: shuffles get a width of 32, `warpSize` is 32;
+left alone and reported on 64-lane targets (P0261, P0262): such code with ballots, votes or masks:
+its 32-lane groups are not wavefronts there, so neither the 32-lane code nor a 64-lane rewrite of
+it is right;
+warned on 64-lane targets (P0264): warp-level code of kernels whose launches porter does not see
+(the 64-lane rewrite assumes blocks of a multiple of 64 threads in x);
 reported (P0210: an error on 64-lane targets, a note on 32-lane ones)
   * shuffles with a literal lane offset of 16 or source lane 31 outside a rewritten loop
     (unrolled reductions need one more step on 64 lanes);
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 from porter.backends.hip.context import RewriteContext
 from porter.backends.hip.warp_size.facts import collect_facts, device_scopes
+from porter.backends.hip.warp_size.groups import port_32_lane_groups, report_unknown_launch
 from porter.backends.hip.warp_size.launches import report_narrow_blocks
 from porter.backends.hip.warp_size.generic import (
     rewrite_arithmetic,
@@ -57,8 +63,12 @@ from porter.backends.hip.warp_size.wave64 import (
 def rewrite_warp_size(ctx: RewriteContext) -> None:
     for region in ctx.regions:
         for scope in device_scopes(region):
-            if ctx.wave64 and region.macro is None and report_narrow_blocks(ctx, region, scope):
-                continue  # launched with blocks that do not fill 64-lane wavefronts: left as written
+            if ctx.wave64 and region.macro is None:
+                if port_32_lane_groups(ctx, region, scope):
+                    continue  # 32-thread groups, shuffles only: kept at 32 lanes with shuffle widths of 32
+                if report_narrow_blocks(ctx, region, scope):
+                    continue  # launched with blocks that do not fill 64-lane wavefronts: left as written
+                report_unknown_launch(ctx, region, scope)
             facts = collect_facts(region, scope)
             rewrite_loops(ctx, region, scope, facts)
             rewrite_arithmetic(ctx, region, scope, facts)

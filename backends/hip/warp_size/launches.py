@@ -8,7 +8,9 @@ kernel launched with 32 threads per block (or rows of 32 threads) keeps 32-lane 
   block, ...)`, with the block given as a number, a `#define` or `const` name, `dim3(x, y)`, or a
   `dim3 name(x, y)` / `dim3 name = ...` / `dim3 name{x, y}` variable of the launching function;
 * `__launch_bounds__(N)` with N < 64: no block of it fills a 64-lane wavefront;
-* `assert(blockDim.x == N)` in the kernel.
+* `assert(blockDim.x == N)` in the kernel;
+* launches the caller names (HIP option ``launches``, ``--launch KERNEL=BX[,BY,BZ]``; porter check
+  passes the golden spec's), for kernels launched from another file.
 
 Device functions inherit the launches of the kernels of the file that call them. Sizes the file
 does not show are unknown, and unknown sizes constrain nothing.
@@ -35,7 +37,7 @@ class Launch:
     kernel: str
     x: int
     line: int
-    how: str  # "launched with", "__launch_bounds__", "assert"
+    how: str  # "launched with", "__launch_bounds__", "assert", "given" (the launches option)
 
     @property
     def fills_wavefronts(self) -> bool:
@@ -46,6 +48,8 @@ class Launch:
             return f"`{self.kernel}` has __launch_bounds__({self.x}) (line {self.line})"
         if self.how == "assert":
             return f"`{self.kernel}` asserts blockDim.x == {self.x} (line {self.line})"
+        if self.how == "given":
+            return f"`{self.kernel}` is launched with {self.x} threads per block in x (--launch)"
         return f"`{self.kernel}` is launched with {self.x} threads per block in x (line {self.line})"
 
 
@@ -99,6 +103,8 @@ def launch_table(ctx: RewriteContext) -> dict[str, list[Launch]]:
                 continue
             for launch in bounds_and_asserts(ctx, region, function, name, constants):
                 table.setdefault(name, []).append(launch)
+    for kernel, block in ctx.options.launches:
+        table.setdefault(kernel, []).append(Launch(kernel, block[0], 0, "given"))
     ctx._porter_launches = table
     return table
 
@@ -272,22 +278,10 @@ def line_of(ctx: RewriteContext, region: Region, node: Node) -> int:
 def report_narrow_blocks(ctx: RewriteContext, region: Region, scope: Node) -> bool:
     """On a 64-lane target: whether ``scope`` runs for a kernel launched with blocks that do not fill
     wavefronts (then it is left as written, and P0261 is reported on its first warp-level construct)."""
-    from porter.backends.hip.warp_size.facts import WARP_CALLS, WARP_SIZE_NAME
-
     narrow = narrow_launches(ctx, region, scope)
     if not narrow:
         return False
-    first = None
-    for node in region.find({"call_expression", "identifier", "number_literal"}, scope):
-        text = region.text(node)
-        if node.type == "call_expression":
-            callee = node.child_by_field_name("function")
-            if callee is not None and WARP_CALLS.match(region.text(callee)):
-                first = callee
-                break
-        elif node.type == "identifier" and (text == "warpSize" or WARP_SIZE_NAME.match(text)):
-            first = node
-            break
+    first = first_warp_construct(region, scope)
     if first is None:
         return True  # no warp-level code of its own: as written, it computes what it did on CUDA
     evidence = narrow[0]
@@ -297,3 +291,18 @@ def report_narrow_blocks(ctx: RewriteContext, region: Region, scope: Node) -> bo
                "launch whole wavefronts (blocks of a multiple of 64 threads in x) and reduce over warpSize "
                "lanes, or rewrite the groups as cooperative-groups tiles of 32 with explicit widths")
     return True
+
+
+def first_warp_construct(region: Region, scope: Node) -> Node | None:
+    """The first warp built-in call, `warpSize` or warp-size constant of ``scope``."""
+    from porter.backends.hip.warp_size.facts import WARP_CALLS, WARP_SIZE_NAME
+
+    for node in region.find({"call_expression", "identifier"}, scope):
+        text = region.text(node)
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee is not None and WARP_CALLS.match(region.text(callee)):
+                return callee
+        elif text == "warpSize" or WARP_SIZE_NAME.match(text):
+            return node
+    return None

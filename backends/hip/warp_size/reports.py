@@ -99,6 +99,10 @@ def host_sizes(region: Region, function: Node):
 def report_single_warp_launches(ctx: RewriteContext, region: Region, function: Node) -> None:
     """`k<<<g, 32>>>` of a kernel that does warp-level work: one block == one 32-lane warp."""
     warp_kernels = functions_with_warp_work(region) | functions_with_asm(region)
+    if ctx.wave64:
+        from porter.backends.hip.warp_size.groups import grouped_functions
+
+        warp_kernels -= set(grouped_functions(ctx))  # kept at 32 lanes: right in 32-thread blocks
     for call in region.find({"call_expression"}, function):
         config = next((c for c in call.children if c.type == "kernel_call_syntax"), None)
         callee = call.child_by_field_name("function")

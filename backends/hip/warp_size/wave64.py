@@ -18,6 +18,7 @@ from porter.backends.hip.warp_size.facts import (
     mentions_any,
     operator_of,
 )
+from porter.backends.hip.warp_size.groups import grouped_functions
 from porter.backends.hip.warp_size.launches import narrow_launches_of_functions, users_of
 from porter.backends.hip.warp_size.reports import report
 from porter.frontends.treesitter import Node, Region
@@ -150,9 +151,12 @@ def rewrite_warp_size_constants(ctx: RewriteContext, region: Region) -> None:
 def used_by_narrow_blocks(ctx: RewriteContext, region: Region, node: Node, name: str) -> bool:
     """A warp-size constant used by kernels launched with blocks that do not fill 64-lane
     wavefronts keeps its 32 (those kernels are reported, P0261); reported here too (P0262)."""
-    narrow = narrow_launches_of_functions(ctx, users_of(ctx, name))
+    users = users_of(ctx, name)
+    narrow = narrow_launches_of_functions(ctx, users)
     if not narrow:
         return False
+    if all(user in grouped_functions(ctx) for user in users if narrow_launches_of_functions(ctx, {user})):
+        return True  # every user keeps its 32-lane groups (P0263): 32 is right for them
     ctx.report("P0262", f"`{name}` = 32 is used by code for 32-thread groups ({narrow[0].describe()}); it is not "
                f"the wavefront size of {ctx.options.offload_arch} (64), and porter does not change it", region, node,
                "launch blocks of a multiple of 64 threads in x before making the constant the wavefront size, "

@@ -123,12 +123,12 @@ namespace cg = cooperative_groups;
 __global__ void k(unsigned* a, const float* f, float* g, __half* h, float4* q) {
   unsigned x = a[threadIdx.x];
   a[0] = __porter_vmaxs4(x, a[1]) + __porter_vabsdiffu4(x, 3u) + __porter_vsub2(x, 1u) + __porter_vsadu4(x, x) + __porter_vcmpeq4(x, 0u);
-  float v = __porter_ld_plain(f + threadIdx.x) + __porter_ld_volatile(&f[1]) + __porter_ld_plain(f) + ::__shfl_xor_sync(0xffffffffffffffffULL, 1.0f, 1);
+  float v = __porter_ld_plain(f + threadIdx.x) + __porter_ld_volatile(&f[1]) + __porter_ld_plain(f) + ::__shfl_xor_sync(__activemask(), 1.0f, 1);
   float4 w = __porter_ld_volatile(q);
   __porter_st_plain(g, v);
   __porter_st_volatile(q + 1, w);
   h[0] = __hmax(h[1], h[2]);
-  v += __shfl_sync(0xffffffffffffffffULL, v, 0) + __shfl_down_sync<float>(0xffffffffffffffffULL, v, 1);
+  v += __shfl_sync(__activemask(), v, 0) + __shfl_down_sync<float>(__activemask(), v, 1);
   cg::thread_block_tile<32> tile = cg::tiled_partition<32>(cg::this_thread_block());
   g[1] = cg::reduce(tile, v, cg::plus<float>()) + cg::reduce(tile, v, cg::greater<float>());
   a[3] = cooperative_groups::reduce(tile, x, cooperative_groups::bit_xor<unsigned>());

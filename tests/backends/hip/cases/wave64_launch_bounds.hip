@@ -2,7 +2,7 @@
 // __launch_bounds__(32): no block of this kernel fills a 64-lane wavefront.
 #include <hip/hip_runtime.h>
 __device__ float warp_max(float v) {
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_down_sync(0xffffffffffffffffULL, v, o));
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_down_sync(__activemask(), v, o, 32));
     return v;
 }
 

@@ -2,7 +2,7 @@
 // Blocks of 96 threads (a whole and a half 64-lane wavefront), seen through a device function.
 #include <hip/hip_runtime.h>
 __device__ float warp_sum(float v) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffffffffffULL, v, o);
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(__activemask(), v, o, 32);
     return v;
 }
 

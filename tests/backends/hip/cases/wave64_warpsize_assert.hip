@@ -9,7 +9,7 @@ __global__ void row_sum(const float* x, float* out, int cols) {
     int row = blockIdx.x * blockDim.y + threadIdx.y;
     float v = 0.0f;
     for (int c = threadIdx.x; c < cols; c += WarpSize) v += x[row * cols + c];
-    for (int o = WarpSize / 2; o > 0; o /= 2) v += __shfl_xor_sync(0xffffffffffffffffULL, v, o);
+    for (int o = WarpSize / 2; o > 0; o /= 2) v += __shfl_xor_sync(__activemask(), v, o, 32);
     if (threadIdx.x == 0) out[row] = v;
 }
 

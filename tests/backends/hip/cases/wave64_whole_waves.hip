@@ -4,7 +4,7 @@
 #include <hip/hip_runtime.h>
 #define BLOCK 256
 __device__ float warp_sum(float v) {
-    for (int o = warpSize / 2; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffffffffffULL, v, o);
+    for (int o = warpSize / 2; o > 0; o >>= 1) v += __shfl_down_sync(__activemask(), v, o);
     return v;
 }
 

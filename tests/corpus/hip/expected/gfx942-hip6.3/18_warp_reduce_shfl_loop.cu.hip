@@ -15,7 +15,7 @@
 __device__ __forceinline__ float warp_sum(float v)
 {
     for (int offset = warpSize / 2; offset > 0; offset /= 2)  // HAZARD(warp-size): first step is half of a 32-lane warp
-        v += __shfl_down_sync(0xffffffffffffffffULL, v, offset);  // HAZARD(warp-size): full 32-lane mask
+        v += __shfl_down_sync(__activemask(), v, offset);  // HAZARD(warp-size): full 32-lane mask
     return v;
 }
 
@@ -23,14 +23,14 @@ __device__ __forceinline__ float warp_max(float v)
 {
 #pragma unroll
     for (int mask = warpSize / 2; mask >= 1; mask >>= 1)  // HAZARD(warp-size): butterfly over 32 lanes only
-        v = fmaxf(v, __shfl_xor_sync(0xffffffffffffffffULL, v, mask));  // HAZARD(warp-size): full 32-lane mask
+        v = fmaxf(v, __shfl_xor_sync(__activemask(), v, mask));  // HAZARD(warp-size): full 32-lane mask
     return v;
 }
 
 __device__ __forceinline__ int warp_min(int v)
 {
     for (int offset = warpSize / 2; offset; offset >>= 1) {  // HAZARD(warp-size): starts at 16 for a 32-lane warp
-        int other = __shfl_down_sync(0xffffffffffffffffULL, v, offset);  // HAZARD(warp-size): full 32-lane mask
+        int other = __shfl_down_sync(__activemask(), v, offset);  // HAZARD(warp-size): full 32-lane mask
         v = min(v, other);
     }
     return v;

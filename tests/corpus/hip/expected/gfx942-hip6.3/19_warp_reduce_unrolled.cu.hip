@@ -16,32 +16,32 @@
 
 __device__ __forceinline__ float warp_sum_unrolled(float v)
 {
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 16);  // HAZARD(warp-size): first step assumes 32 lanes
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 8);
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 4);
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 2);
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 1);
+    v += __shfl_down_sync(__activemask(), v, 16);  // HAZARD(warp-size): first step assumes 32 lanes
+    v += __shfl_down_sync(__activemask(), v, 8);
+    v += __shfl_down_sync(__activemask(), v, 4);
+    v += __shfl_down_sync(__activemask(), v, 2);
+    v += __shfl_down_sync(__activemask(), v, 1);
     return v;
 }
 
 __device__ __forceinline__ int warp_max_unrolled(int v)
 {
     const unsigned long long mask = 0xffffffffffffffffULL;  // HAZARD(warp-size): 32-bit full lane mask
-    v = max(v, __shfl_xor_sync(0xffffffffffffffffULL, v, 16));  // HAZARD(warp-size): butterfly starts at 16
-    v = max(v, __shfl_xor_sync(0xffffffffffffffffULL, v, 8));
-    v = max(v, __shfl_xor_sync(0xffffffffffffffffULL, v, 4));
-    v = max(v, __shfl_xor_sync(0xffffffffffffffffULL, v, 2));
-    v = max(v, __shfl_xor_sync(0xffffffffffffffffULL, v, 1));
+    v = max(v, __shfl_xor_sync(__activemask(), v, 16));  // HAZARD(warp-size): butterfly starts at 16
+    v = max(v, __shfl_xor_sync(__activemask(), v, 8));
+    v = max(v, __shfl_xor_sync(__activemask(), v, 4));
+    v = max(v, __shfl_xor_sync(__activemask(), v, 2));
+    v = max(v, __shfl_xor_sync(__activemask(), v, 1));
     return v;
 }
 
 __device__ __forceinline__ double warp_sum_f64(double v)
 {
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 16);  // HAZARD(warp-size): full mask, first step of 32-lane tree
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 8);  // HAZARD(warp-size): full 32-lane mask
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 4);  // HAZARD(warp-size): full 32-lane mask
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 2);  // HAZARD(warp-size): full 32-lane mask
-    v += __shfl_down_sync(0xffffffffffffffffULL, v, 1);  // HAZARD(warp-size): full 32-lane mask
+    v += __shfl_down_sync(__activemask(), v, 16);  // HAZARD(warp-size): full mask, first step of 32-lane tree
+    v += __shfl_down_sync(__activemask(), v, 8);  // HAZARD(warp-size): full 32-lane mask
+    v += __shfl_down_sync(__activemask(), v, 4);  // HAZARD(warp-size): full 32-lane mask
+    v += __shfl_down_sync(__activemask(), v, 2);  // HAZARD(warp-size): full 32-lane mask
+    v += __shfl_down_sync(__activemask(), v, 1);  // HAZARD(warp-size): full 32-lane mask
     return v;
 }
 

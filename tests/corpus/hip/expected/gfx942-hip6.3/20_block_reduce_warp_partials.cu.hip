@@ -15,7 +15,7 @@ __inline__ __device__ float warp_reduce(float val)
 {
 #pragma unroll
     for (int offset = warpSize / 2; offset > 0; offset /= 2)
-        val += __shfl_down_sync(0xffffffffffffffffULL, val, offset);  // HAZARD(warp-size): full 32-lane mask
+        val += __shfl_down_sync(__activemask(), val, offset);  // HAZARD(warp-size): full 32-lane mask
     return val;
 }
 

@@ -14,7 +14,7 @@ __device__ __forceinline__ int warp_inclusive_scan(int x, int lane)
 {
 #pragma unroll
     for (int d = 1; d < warpSize; d <<= 1) {  // HAZARD(warp-size): scan spans exactly 32 lanes
-        int y = __shfl_up_sync(0xffffffffffffffffULL, x, d);  // HAZARD(warp-size): full 32-lane mask
+        int y = __shfl_up_sync(__activemask(), x, d);  // HAZARD(warp-size): full 32-lane mask
         if (lane >= d) x += y;
     }
     return x;

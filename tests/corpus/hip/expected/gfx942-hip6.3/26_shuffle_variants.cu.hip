@@ -15,7 +15,7 @@ __global__ void broadcast_groups_of_8(const int* in, int* out)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     int v = in[i];
-    out[i] = __shfl_sync(0xffffffffffffffffULL, v, 0, 8);  // HAZARD(warp-size): full 32-lane mask
+    out[i] = __shfl_sync(__activemask(), v, 0, 8);  // HAZARD(warp-size): full 32-lane mask
 }
 
 // Independent sums over each 16-lane segment, using the width argument.
@@ -24,7 +24,7 @@ __global__ void segmented_sum16(const float* in, float* out)
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     float v = in[i];
     for (int off = 8; off > 0; off >>= 1)
-        v += __shfl_xor_sync(0xffffffffffffffffULL, v, off, 16);  // HAZARD(warp-size): full 32-lane mask
+        v += __shfl_xor_sync(__activemask(), v, off, 16);  // HAZARD(warp-size): full 32-lane mask
     out[i] = v;
 }
 
@@ -34,7 +34,7 @@ __global__ void neighbour_diff(const float* in, float* out)
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     int lane = threadIdx.x % warpSize;
     float v = in[i];
-    float prev = __shfl_up_sync(0xffffffffffffffffULL, v, 1);  // HAZARD(warp-size): full 32-lane mask
+    float prev = __shfl_up_sync(__activemask(), v, 1);  // HAZARD(warp-size): full 32-lane mask
     out[i] = lane == 0 ? 0.0f : v - prev;
 }
 

@@ -17,12 +17,12 @@ __global__ void compact_positive(const int* __restrict__ in, int* __restrict__ o
     int v = (i < n) ? in[i] : 0;
     bool keep = v > 0;
 
-    unsigned long long ballot = __ballot_sync(0xffffffffffffffffULL, keep);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
+    unsigned long long ballot = __ballot_sync(__activemask(), keep);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
     int warp_count = __popcll(ballot);  // HAZARD(warp-size): __popc of a 32-bit ballot
     int offset = __popcll(ballot & ((1ull << lane) - 1));  // HAZARD(warp-size): 32-bit lanemask arithmetic
     int base = 0;
     if (lane == 0 && warp_count > 0) base = atomicAdd(count, warp_count);
-    base = __shfl_sync(0xffffffffffffffffULL, base, 0);  // HAZARD(warp-size): full 32-lane mask
+    base = __shfl_sync(__activemask(), base, 0);  // HAZARD(warp-size): full 32-lane mask
     if (keep) out[base + offset] = v;
 }
 
@@ -37,9 +37,9 @@ __global__ void scan_flags(const float* __restrict__ x, WarpFlags* flags, int n)
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     float v = i < n ? x[i] : 0.0f;
 
-    bool has_nan = __any_sync(0xffffffffffffffffULL, isnan(v));  // HAZARD(warp-size): full 32-lane mask
-    bool finite = __all_sync(0xffffffffffffffffULL, isfinite(v));  // HAZARD(warp-size): full 32-lane mask
-    int first_neg = __ffsll(__ballot_sync(0xffffffffffffffffULL, v < 0.0f)) - 1;  // HAZARD(warp-size): __ffs of a 32-bit ballot
+    bool has_nan = __any_sync(__activemask(), isnan(v));  // HAZARD(warp-size): full 32-lane mask
+    bool finite = __all_sync(__activemask(), isfinite(v));  // HAZARD(warp-size): full 32-lane mask
+    int first_neg = __ffsll(__ballot_sync(__activemask(), v < 0.0f)) - 1;  // HAZARD(warp-size): __ffs of a 32-bit ballot
 
     if ((threadIdx.x & (warpSize - 1)) == 0) {  // HAZARD(warp-size): first lane via & 31
         if (has_nan) atomicExch(&flags->any_nan, 1);

@@ -17,7 +17,7 @@ __global__ void keyed_histogram(const int* __restrict__ keys, unsigned* __restri
     int lane = threadIdx.x & (warpSize - 1);  // HAZARD(warp-size): lane id assumes 32 lanes
     int key = i < n ? keys[i] % num_bins : -1;
 
-    unsigned long long peers = __match_any_sync(0xffffffffffffffffULL, key);  // HAZARD(warp-size): full mask, 32-bit peer set
+    unsigned long long peers = __match_any_sync(__activemask(), key);  // HAZARD(warp-size): full mask, 32-bit peer set
     int leader = __ffsll(peers) - 1;  // HAZARD(warp-size): __ffs of a 32-bit lane mask
     if (key >= 0 && lane == leader) atomicAdd(&hist[key], (unsigned)__popcll(peers));  // HAZARD(warp-size): __popc of a 32-bit lane mask
 }
@@ -40,7 +40,7 @@ __global__ void warp_summaries(const unsigned* __restrict__ v, WarpSummary* __re
     unsigned hi = __reduce_max_sync(0xffffffff, x);  // HAZARD(warp-size): full 32-lane mask
     unsigned any_bits = __reduce_or_sync(0xffffffff, x);  // HAZARD(warp-size): full 32-lane mask
     int all_same = 0;
-    __match_all_sync(0xffffffffffffffffULL, x, &all_same);  // HAZARD(warp-size): full 32-lane mask
+    __match_all_sync(__activemask(), x, &all_same);  // HAZARD(warp-size): full 32-lane mask
 
     if (threadIdx.x % warpSize == 0) {  // HAZARD(warp-size): first lane of a 32-lane warp
         WarpSummary ws = {s, lo, hi, any_bits, all_same};

@@ -15,7 +15,7 @@ constexpr int kWarpsPerBlock = 8;
 __global__ void warp_stencil(const float* __restrict__ in, float* __restrict__ out, int n)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
-    const unsigned long long in_range = __ballot_sync(0xffffffffffffffffULL, i < n);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
+    const unsigned long long in_range = __ballot_sync(__activemask(), i < n);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
     if (i < n) {
         float v = in[i];
         float left = __shfl_up_sync(static_cast<unsigned long long>(in_range), v, 1);
@@ -35,7 +35,7 @@ __global__ void rotate_through_smem(const float* __restrict__ in, float* __restr
     int i = blockIdx.x * blockDim.x + threadIdx.x;
 
     stage[warp][lane] = in[i];
-    __syncwarp(0xffffffffffffffffULL);  // HAZARD(warp-size): full 32-lane mask
+    __syncwarp(__activemask());  // HAZARD(warp-size): full 32-lane mask
     out[i] = stage[warp][(lane + shift) & (warpSize - 1)];  // HAZARD(warp-size): wraps lane index at 32
 }
 
@@ -44,7 +44,7 @@ __global__ void odd_lanes_sum(const int* __restrict__ in, int* __restrict__ out,
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     bool odd = (i < n) && (in[i] & 1);
-    unsigned long long odd_mask = __ballot_sync(0xffffffffffffffffULL, odd);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
+    unsigned long long odd_mask = __ballot_sync(__activemask(), odd);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
     if (odd) {
         int v = in[i];
         int total = 0;

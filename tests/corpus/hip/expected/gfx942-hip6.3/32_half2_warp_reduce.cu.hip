@@ -12,14 +12,14 @@
 __device__ __forceinline__ half2 warp_sum_h2(half2 v)
 {
     for (int m = warpSize / 2; m > 0; m >>= 1)  // HAZARD(warp-size): butterfly over 32 lanes
-        v = __hadd2(v, __shfl_xor_sync(0xffffffffffffffffULL, v, m));  // HAZARD(warp-size): full 32-lane mask
+        v = __hadd2(v, __shfl_xor_sync(__activemask(), v, m));  // HAZARD(warp-size): full 32-lane mask
     return v;
 }
 
 __device__ __forceinline__ float warp_sum_f(float v)
 {
     for (int offset = warpSize / 2; offset > 0; offset /= 2)  // HAZARD(warp-size): first step is half of a 32-lane warp
-        v += __shfl_down_sync(0xffffffffffffffffULL, v, offset);  // HAZARD(warp-size): full 32-lane mask
+        v += __shfl_down_sync(__activemask(), v, offset);  // HAZARD(warp-size): full 32-lane mask
     return v;
 }
 

@@ -72,7 +72,7 @@ __global__ void flag_ranks(const int* flags, int* ranks, unsigned long long* cyc
     unsigned long long t0 = ptx_clock64();
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     bool set = flags[i] != 0;
-    unsigned long long ballot = __ballot_sync(0xffffffffffffffffULL, set);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
+    unsigned long long ballot = __ballot_sync(__activemask(), set);  // HAZARD(warp-size): ballot kept in 32 bits, full mask
     ranks[i] = set ? (int)ptx_popc(ballot & ptx_lanemask_lt()) : -1;  // HAZARD(warp-size): popcount over a 32-bit ballot
     if (ptx_lane_id() == 0) cycles[i / warpSize] = ptx_clock64() - t0;
     if (threadIdx.x == 0) sm_of_block[blockIdx.x] = ptx_sm_id();

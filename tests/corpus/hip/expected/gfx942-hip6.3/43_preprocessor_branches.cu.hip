@@ -18,7 +18,7 @@ __device__ float warp_sum(float v)
 {
 #if __CUDA_ARCH__ >= 700
     for (int o = warpSize / 2; o > 0; o >>= 1)  // HAZARD(warp-size): loop starts at half of a 32-lane warp
-        v += __shfl_down_sync(0xffffffffffffffffULL, v, o);  // HAZARD(warp-size): full 32-lane mask
+        v += __shfl_down_sync(__activemask(), v, o);  // HAZARD(warp-size): full 32-lane mask
 #elif __CUDA_ARCH__ >= 300
     for (int o = warpSize / 2; o > 0; o >>= 1)  // HAZARD(warp-size): loop starts at half of a 32-lane warp
         v += __shfl_down(v, o);

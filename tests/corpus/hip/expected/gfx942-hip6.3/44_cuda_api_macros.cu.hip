@@ -49,9 +49,9 @@
 #define LANE_ID() (threadIdx.x & (warpSize - 1))  // HAZARD(warp-size): lane id assumes 32 lanes
 #define WARP_ID() ((threadIdx.x) / warpSize)  // HAZARD(warp-size): warp id via >> 5
 #define WARPS_PER_BLOCK() ((blockDim.x + warpSize - 1) / warpSize)  // HAZARD(warp-size): warp count assumes 32 lanes
-#define SHFL_BCAST(v, src) __shfl_sync(0xffffffffffffffffULL, (v), (src))
+#define SHFL_BCAST(v, src) __shfl_sync(__activemask(), (v), (src))
 #define WARP_REDUCE_SUM(v) \
-    for (int o__ = warpSize / 2; o__ > 0; o__ >>= 1) (v) += __shfl_down_sync(0xffffffffffffffffULL, (v), o__)  // HAZARD(warp-size): 32-lane tree with full mask
+    for (int o__ = warpSize / 2; o__ > 0; o__ >>= 1) (v) += __shfl_down_sync(__activemask(), (v), o__)  // HAZARD(warp-size): 32-lane tree with full mask
 
 __global__ void block_means(const float* __restrict__ x, float* __restrict__ means, int n)
 {

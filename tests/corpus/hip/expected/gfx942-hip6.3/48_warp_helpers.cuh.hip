@@ -49,7 +49,7 @@ template <typename Op>
 __device__ __forceinline__ float warp_allreduce(float v, Op op)
 {
 #pragma unroll
-    for (int mask = kWarpSize / 2; mask > 0; mask >>= 1) v = op(v, __shfl_xor_sync(0xffffffffffffffffULL, v, mask));
+    for (int mask = kWarpSize / 2; mask > 0; mask >>= 1) v = op(v, __shfl_xor_sync(__activemask(), v, mask));
     return v;
 }
 
@@ -58,7 +58,7 @@ __device__ __forceinline__ float warp_max(float v) { return warp_allreduce(v, Ma
 
 __device__ __forceinline__ float warp_broadcast(float v, int src_lane)
 {
-    return __shfl_sync(0xffffffffffffffffULL, v, src_lane);
+    return __shfl_sync(__activemask(), v, src_lane);
 }
 
 // Block-wide reductions built on the warp helpers; per-warp partials in

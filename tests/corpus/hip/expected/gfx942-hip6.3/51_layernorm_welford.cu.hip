@@ -29,9 +29,9 @@ __device__ __forceinline__ Welford warp_welford(Welford w)
 {
     for (int mask = warpSize / 2; mask > 0; mask >>= 1) {  // HAZARD(warp-size): butterfly over 32 lanes
         Welford o;
-        o.mean = __shfl_xor_sync(0xffffffffffffffffULL, w.mean, mask);  // HAZARD(warp-size): full 32-lane mask
-        o.m2 = __shfl_xor_sync(0xffffffffffffffffULL, w.m2, mask);  // HAZARD(warp-size): full 32-lane mask
-        o.count = __shfl_xor_sync(0xffffffffffffffffULL, w.count, mask);  // HAZARD(warp-size): full 32-lane mask
+        o.mean = __shfl_xor_sync(__activemask(), w.mean, mask);  // HAZARD(warp-size): full 32-lane mask
+        o.m2 = __shfl_xor_sync(__activemask(), w.m2, mask);  // HAZARD(warp-size): full 32-lane mask
+        o.count = __shfl_xor_sync(__activemask(), w.count, mask);  // HAZARD(warp-size): full 32-lane mask
         w = welford_merge(w, o);
     }
     return w;
