@@ -1,4 +1,5 @@
-"""``porter golden``: record golden outputs on an NVIDIA GPU, list them, validate specs, rehash them.
+"""``porter golden``: record golden outputs on an NVIDIA GPU (or capture them from a program's run),
+list them, validate specs, rehash them.
 
 Exit codes: 0 success, 1 some case failed (record) or could not be hashed (rehash), 2 bad spec or
 arguments, 3 no nvcc / no GPU.
@@ -69,6 +70,7 @@ def golden() -> None:
       porter golden validate --compile
       porter golden record --case 'n1000*'
       porter golden record my_kernels/ --store my_goldens/
+      porter golden capture --source src -o captured -- ./my_app 100
       porter golden rehash
     """
 
@@ -111,6 +113,59 @@ def record(paths, case_glob, nvcc, store, jobs, sanitize, build_dir) -> None:
     console.print(f"{len(outcomes) - len(failed)} recorded, {len(failed)} failed; "
                   f"goldens in {', '.join(stores)}", highlight=False)
     if failed:
+        sys.exit(EXIT_FAILED_CASES)
+
+
+@golden.command(epilog="Exit code: 0 specs written; 1 nothing captured; 2 bad arguments or the program "
+                        "failed; 3 no C compiler for the shim.")
+@click.option("--source", "sources", multiple=True, required=True, type=click.Path(exists=True, path_type=Path),
+              help="A folder (or file) of the program's CUDA sources, where kernel signatures come from. "
+                   "Repeatable.")
+@click.option("--kernel", "kernels", multiple=True, metavar="GLOB",
+              help="Capture kernels matching GLOB (default: all).")
+@click.option("--launches", type=click.IntRange(1), default=1, show_default=True,
+              help="Capture at most N sampled launches per kernel.")
+@click.option("--every", type=click.IntRange(1), default=1, show_default=True,
+              help="Sample every k-th launch of a kernel (with --launches: the first N of those).")
+@click.option("--max-bytes", type=click.IntRange(1), default=1 << 30, show_default=True,
+              help="Stop capturing once the memory dumps reach this many bytes.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("captured"), show_default=True,
+              help="Writes OUT/kernels (specs, kernel files, data), OUT/recorded (goldens), OUT/capture (raw).")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None, help="Seconds the program may run.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@_guarded
+def capture(sources, kernels, launches, every, max_bytes, out, timeout, command) -> None:
+    """Goldens from a real program: run `-- PROGRAM ARGS...` on this GPU and write specs + goldens
+    of the kernel launches it makes (the program must be built with `nvcc -cudart shared`).
+
+    \b
+    Example:
+      porter golden capture --source src --kernel 'heat*' --launches 3 -o captured -- ./heat 100
+      porter check captured/kernels --backend hip
+    """
+    from porter.golden.capture import CaptureError, Sampling
+    from porter.golden.capture import capture as run_capture
+
+    console = _console()
+    sampling = Sampling(tuple(kernels), launches, every, max_bytes)
+    try:
+        result = run_capture(Path(command[0]), list(command[1:]), list(sources), out, sampling, timeout)
+    except CaptureError as error:
+        click.echo(f"porter: error[{error.code}]: {error.message}", err=True)
+        if error.hint:
+            click.echo(f"  = hint: {error.hint}", err=True)
+        sys.exit(EXIT_NO_TOOLCHAIN if error.code == "P0130" else EXIT_BAD_SPEC)
+    for code, message in result.notes:
+        click.echo(f"porter: warning[{code}]: {message}", err=True)
+    for skipped in result.skipped:
+        click.echo(f"porter: warning[{skipped.code}]: {skipped.kernel} launch {skipped.number}: {skipped.message}",
+                   err=True)
+    for written in result.written:
+        console.print(f"{written.spec}: {len(written.cases)} case(s) ({', '.join(written.cases)})", highlight=False)
+    seen = ", ".join(f"{k} {got}/{total}" for k, (total, got) in sorted(result.counts.items()))
+    console.print(f"{result.cases} launch(es) captured into {len(result.written)} spec(s) in {out}/kernels, goldens in "
+                  f"{out}/recorded; launches captured/seen: {seen or 'none'}", highlight=False)
+    if not result.written:
         sys.exit(EXIT_FAILED_CASES)
 
 

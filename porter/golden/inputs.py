@@ -31,6 +31,9 @@ def make_buffer(case: ResolvedCase, buffer: ResolvedBuffer) -> np.ndarray:
     rng = np.random.default_rng([seed, params["seed"]] if "seed" in params else seed)
     if buffer.init.kind == "poison":
         values = poison_array(buffer.dtype, buffer.count)
+    elif buffer.init.kind == "file":
+        from porter.golden.datafiles import load_file
+        values = load_file(buffer)
     elif buffer.init.kind in COMPUTED:
         values = to_storage(COMPUTED[buffer.init.kind](rng, buffer, params, case), buffer.dtype)
     else:

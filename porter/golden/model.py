@@ -16,6 +16,7 @@ ROLES = ("in", "out", "inout")
 class InitSpec:
     kind: str
     params: tuple[tuple[str, Expr], ...] = ()
+    base: str = ""  # init = "file": the spec's folder (never hashed; see porter.golden.datafiles)
 
     def param(self, name: str) -> Expr | None:
         return dict(self.params).get(name)

@@ -28,7 +28,7 @@ from porter.golden.model import (
 V2_FIELDS = {"defines": [], "steps": [], "undefined": [], "tolerances": [], "sm_count": None}
 #: The name geometry may use for the device's multiprocessor count (bound at record and check time).
 SM_COUNT = "sm_count"
-TEXT_PARAMS = {"expr", "part", "matrix"}
+TEXT_PARAMS = {"expr", "part", "matrix", "file"}
 MAX_LOOP_COUNT = 100_000
 
 #: Bumped when the way inputs are generated from a resolved case changes: every golden goes stale.
@@ -45,7 +45,7 @@ def resolve_case(spec: KernelSpec, case: CaseSpec, sm_count: int | None = None) 
     text unless ``sm_count`` is given (see :func:`porter.golden.program.bind_device`)."""
     names = case.size_map
     where = f"{spec.path}: case {case.name!r}"
-    buffers = tuple(_buffer(spec, index, names, where) for index in range(len(spec.buffers)))
+    buffers = tuple(_buffer(spec, index, names, where, case.name) for index in range(len(spec.buffers)))
     scalars = tuple((s.name, _value(s.value, names, f"{where}: scalars.{s.name}"))
                     for s in spec.scalars)
     device = {**names, SM_COUNT: sm_count} if sm_count is not None else names
@@ -121,10 +121,13 @@ def _int(expression: Expr, names: dict[str, int], where: str, low: int, high: in
     return value
 
 
-def _buffer(spec: KernelSpec, index: int, names: dict[str, int], where: str) -> ResolvedBuffer:
+def _buffer(spec: KernelSpec, index: int, names: dict[str, int], where: str, case: str = "") -> ResolvedBuffer:
     buffer = spec.buffers[index]
     key = f"{where}: buffers.{buffer.name}"
     shape = tuple(_int(e, names, f"{key}.shape", 1, 1 << 31) for e in buffer.shape)
+    if buffer.init.kind == "file":
+        from porter.golden.datafiles import resolve_file
+        return ResolvedBuffer(buffer.name, buffer.dtype, shape, buffer.role, resolve_file(buffer.init, case, key))
     params = tuple((k, v if k in TEXT_PARAMS else _value(v, names, f"{key}.{k}")) for k, v in buffer.init.params)
     return ResolvedBuffer(buffer.name, buffer.dtype, shape, buffer.role, InitSpec(buffer.init.kind, params))
 
@@ -159,6 +162,8 @@ def _launch(spec: KernelSpec, index: int, names: dict[str, int], where: str) -> 
 
 def canonical_json(resolved: ResolvedCase) -> str:
     data = asdict(resolved)
+    for buffer in data["buffers"]:
+        del buffer["init"]["base"]  # where the spec lies is not part of the case
     for key, default in V2_FIELDS.items():
         if data[key] == default or data[key] == ():
             del data[key]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from porter.golden.dtypes import DTYPES
@@ -53,8 +54,9 @@ V2_INIT_KINDS: dict[str, dict[str, Expr | None]] = {
     "permutation": {"start": 0},  # a random permutation of start .. start + count - 1
     "table": {"expr": None},  # expr of the flat index `i` (and the sizes), evaluated per element
     "csr": {"part": None, "rows": None, "cols": None, "density": None, "matrix": "A"},
+    "file": {"file": None},  # a .npy beside the spec; "{case}" in the name stands for the case
 }
-TEXT_PARAMS = {"expr", "part", "matrix"}
+TEXT_PARAMS = {"expr", "part", "matrix", "file"}
 #: Parameters any format-2 init may take; present in the resolved case only when given.
 OPTIONAL_PARAMS = {"seed"}
 CSR_PARTS = ("offsets", "indices")
@@ -95,6 +97,8 @@ def parse_spec(path: Path, problems: list[SpecError] | None = None) -> KernelSpe
     attempt(_no_unknown_keys, data, TOP_KEYS | (V2_TOP_KEYS if version == 2 else set()), where)
     buffers = attempt.each((_buffer, name, value, f"{where}: buffers.{name}", version)
                            for name, value in (attempt(_table, data, "buffers", where) or {}).items())
+    buffers = tuple(replace(b, init=replace(b.init, base=str(path.parent))) if b.init.kind == "file" else b
+                    for b in buffers)
     scalars = attempt.each((_scalar, name, value, f"{where}: scalars.{name}")
                            for name, value in (attempt(_table, data, "scalars", where, False) or {}).items())
     steps, launch_keys = (), ()
