@@ -10,10 +10,14 @@ executable NKI model, which imports only numpy and itself); the worker puts ``li
 
 The job is the Triton worker's (:func:`porter.llm.executor.write_job`): ``candidate.py``,
 ``job.json`` (trials: buffers, scalars, launches) and ``inputs.npz`` (every buffer's initial
-contents per trial, poison included). Pallas and NKI launchers do not write in place: each returns
-``{parameter index: new array}`` for the arrays it writes, and those arrays become the buffers'
-contents for the next launch. After each trial every buffer goes to ``result.npz`` in its storage
-dtype (bfloat16 as uint16 bit patterns) and ``result.json`` says how far the run got.
+contents per trial, poison included). porter's launchers (README "Calling a port") write their
+results into mutable buffers and return ``{parameter index: array}`` for the arrays they write;
+the worker accepts both forms a candidate may use: a returned dict's arrays become the buffers'
+contents for the next launch, and a launcher that returns None leaves whatever it wrote into the
+buffers in place. NKI buffers are numpy arrays (writable in place); Pallas buffers are jax arrays,
+which are immutable, so a Pallas candidate must return the dict. After each trial every buffer
+goes to ``result.npz`` in its storage dtype (bfloat16 as uint16 bit patterns) and ``result.json``
+says how far the run got.
 
 Pallas runs with ``jax_enable_x64`` on (64-bit kernels keep their types) and the candidate's
 ``INTERPRET`` set to True (the Pallas interpreter, ``JAX_PLATFORMS=cpu``) or False (a GPU, where
@@ -149,7 +153,7 @@ def _bind(runtime, trial: dict, index: int, inputs: dict) -> dict:
 
 
 def _launch(runtime, kernels: dict, trial: dict, arrays: dict) -> None:
-    """Every launch in order; what a launcher returns replaces the buffers it names."""
+    """Every launch in order; what a launcher returns replaces the buffers it names (None: it wrote in place)."""
     for launch in trial["launches"]:
         args = launch["args"]
         values = [arrays[a] if a in arrays else trial["scalars"][a] for a in args]

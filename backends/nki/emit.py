@@ -43,7 +43,7 @@ from porter.backends.nki.tables import (ACTIVATION, ALU, BITS, BITVEC, COMPARE, 
 from porter.passes.tile.program import BlockProgram, S, V
 
 RESERVED = {"np", "nki", "nl", "nisa", "KERNELS", "range", "min", "max", "abs", "int", "float", "grid",
-            "block", "smem", "shared_bytes", "stream", "operator"}
+            "block", "smem", "shared_bytes", "stream"}
 #: the module-level names each kernel's symbol stands for (:func:`porter.backends.names.kernel_symbols`)
 SYMBOL_FORMS = ("{}", "{}_kernel")
 #: the names the prelude binds (kernel symbols and parameters shadow none of them)
@@ -818,11 +818,13 @@ class _Emitter:
             if q.kind != "ptr":
                 continue
             name, want = names[k], ELEMENT[q.dtype]
-            test = "True" if q.dtype == "bf16" else \
-                f"type({name}) is not np.ndarray or {name}.dtype != {want!r}" + \
-                (f" or not {name}.flags.writeable" if k in self.written else "")
-            lines.append(f"    if {test}:")
-            lines.append(f"        _host({p.kernel!r}, {q.name!r}, {cuda_type(q)!r}, {name}, {want!r}, {k in self.written})")
+            call = f"_host({p.kernel!r}, {q.name!r}, {cuda_type(q)!r}, {name}, {want!r}, {k in self.written})"
+            if q.dtype == "bf16":  # bfloat16 or its bit patterns: always the full test
+                lines.append(f"    {call}")
+                continue
+            writable = f" or not {name}.flags.writeable" if k in self.written else ""
+            lines.append(f"    if not isinstance({name}, np.ndarray) or {name}.dtype != {want!r}{writable}:")
+            lines.append(f"        {call}")
         flat = [f"np.ascontiguousarray({n}).reshape(-1)" if q.kind == "ptr" else n for n, q in zip(names, p.params)]
         lines += [f"    _res = _run({sym}_kernel, [{', '.join(flat)}, (_gx, _gy, _gz), (_bx, _by, _bz), "
                   f"int(shared_bytes)], {sorted(bf16)!r})",

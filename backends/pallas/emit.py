@@ -488,8 +488,6 @@ numpy array itself, or a new jax array: jax arrays are immutable). Set INTERPRET
 run on the CPU (True, or pltpu.InterpretParams(...)). 64-bit types need jax_enable_x64.
 """
 
-import operator
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -547,34 +545,32 @@ def _array(kernel, index, name, ctype, value, dtype, back, written):
     type becomes one (and, if written, gets the results after the launch, through back);
     anything else is an error naming the parameter."""
     want = jnp.dtype(dtype).name
-    if isinstance(value, np.ndarray):
-        if value.dtype.name != want:
-            raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a numpy array of "
-                            f"{value.dtype.name} (porter converts no element type silently)")
-        if written and not value.flags.writeable:
-            raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
-                             "read-only")
-        array = jnp.asarray(value)
-        if array.dtype != dtype:
-            raise ValueError(f"{kernel}: parameter {name} ({ctype}): jax turned the {want} array into "
-                             f"{array.dtype.name}; 64-bit types need jax.config.update('jax_enable_x64', True)")
-        if written:
-            back.append((index, value))
-        return array
     if isinstance(value, jax.Array):
-        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a jax array of "
-                        f"{value.dtype.name} (convert it with .astype(jnp.{want}); porter converts no element type "
-                        "silently)")
-    raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a jax or numpy array; got {_what(value)}"
-                    + (" (torch tensors are not taken: pass t.cpu().numpy())" if type(value).__module__.startswith(
-                        "torch") else ""))
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got {_what(value)} (convert "
+                        f"it with .astype(jnp.{want}); porter converts no element type silently)")
+    if not isinstance(getattr(value, "dtype", None), np.dtype) or getattr(value, "flags", None) is None:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a jax or numpy array; got {_what(value)}")
+    if value.dtype != dtype:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got {_what(value)} "
+                        "(porter converts no element type silently)")
+    if written and not value.flags.writeable:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
+                         "read-only")
+    array = jnp.asarray(value)
+    if array.dtype != dtype:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}): jax made {array.dtype} of the {want} array; "
+                         "64-bit types need jax.config.update('jax_enable_x64', True)")
+    if written:
+        back.append((index, value))
+    return array
 
 
 def _copy_back(back, out):
     """Results of the numpy arrays given for written parameters, copied into those arrays."""
     for index, array in back:
-        np.copyto(array, np.asarray(out[index]).reshape(array.shape))
-        out[index] = array
+        if index in out:  # (a kernel stubbed out by the LLM stage's no-op check returns nothing)
+            array[...] = out[index].reshape(array.shape)
+            out[index] = array
 '''
 
 

@@ -3,8 +3,8 @@
 The emitted module's contract (the check harness and the LLM stage rely on it): ``KERNELS`` maps
 each kernel name as launches write it ("saxpy", "reduce_sum<256>") to a launcher
 ``f(*args, grid=(gx, gy, gz), block=(bx, by, bz), shared_bytes=0, stream=None)`` taking the CUDA
-parameters in order (torch tensors, or numpy arrays copied in and out, for pointers; numbers for
-scalars), checking them (:mod:`porter.backends.launchers`), writing results in place and returning
+parameters in order (torch tensors for pointers, numbers for scalars), checking them
+(:mod:`porter.backends.launchers`), writing results in place and returning
 ``{parameter index: array}`` for the pointers the kernel writes;
 ``GATE`` maps the same names to ``(jit_fn, signature(block, shared_bytes) -> (sig, constexprs))``
 for the static compile gate. Shared memory lives in per-program scratch tensors the launcher
@@ -681,21 +681,19 @@ class _Emitter:
 
     def pointer_checks(self) -> list[str]:
         """Each pointer argument: a contiguous tensor of its CUDA element type on the launch's
-        device (one test when it is); anything else goes to ``_tensor`` (numpy copied in, or an
-        error naming the parameter)."""
+        device (one test when it is); anything else gets ``_tensor``'s error naming the parameter."""
         p = self.p
-        ptrs = [(k, q) for k, q in enumerate(p.params) if q.kind == "ptr"]
-        written = written_pointers(p)
-        lines = [f"    _dev = _device({', '.join(self.ident(q.name) for _, q in ptrs)})",
-                 "    if _dev.type not in _DEVICES:",
+        ptrs = [q for q in p.params if q.kind == "ptr"]
+        lines = [f"    _dev = _device({', '.join(self.ident(q.name) for q in ptrs)})",
+                 "    if _dev.type != \"cuda\":",
                  f"        _off_device({p.kernel!r}, _dev)",
-                 "    _back = []"]
-        for k, q in ptrs:
+                 "    if stream is not None:",
+                 f"        _no_stream({p.kernel!r}, stream)"]
+        for q in ptrs:
             name, dtype = self.ident(q.name), TORCH[q.dtype]
-            lines.append(f"    if type({name}) is not torch.Tensor or {name}.dtype is not {dtype} or {name}.device != _dev "
-                         f"or not {name}.is_contiguous():")
-            lines.append(f"        {name} = _tensor({p.kernel!r}, {k}, {q.name!r}, {cuda_type(q)!r}, {name}, {dtype}, "
-                         f"_dev, _back, {k in written})")
+            lines.append(f"    if not isinstance({name}, torch.Tensor) or {name}.dtype != {dtype} "
+                         f"or {name}.device != _dev or not {name}.is_contiguous():")
+            lines.append(f"        _tensor({p.kernel!r}, {q.name!r}, {cuda_type(q)!r}, {name}, {dtype}, _dev)")
         return lines
 
     def launcher(self) -> str:
@@ -703,7 +701,8 @@ class _Emitter:
         sym = self.sym
         names = [self.ident(q.name) for q in p.params]
         lines = [f"def {sym}({''.join(n + ', ' for n in names)}{LAUNCH_KEYWORDS}):",
-                 f'    """Launch {text(p.kernel)} as CUDA would: grid of blocks, block of threads; results in place."""']
+                 f'    """Launch {text(p.kernel)} as CUDA would: grid of blocks, block of threads; results in '
+                 'place."""']
         lines += launcher_checks(p, self.ident, p.kernel)
         lines += self.pointer_checks()
         lines += ["    _BX, _BY, _BZ = _p2(_bx), _p2(_by), _p2(_bz)",
@@ -723,14 +722,10 @@ class _Emitter:
         warp += ", **_reg" if self.tiles else ""
         # a block that streams through memory in strided lane loops keeps the CUDA block's warps
         streams = ", streams=True" if p.strided else ""
-        lines.append(f"    with _on_stream({p.kernel!r}, stream, _dev):")
-        lines.append(f"        {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, "
+        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, "
                      f"BZ=_BZ, LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
         out = ", ".join(f"{k}: {self.ident(p.params[k].name)}" for k in written_pointers(p))
-        lines.append(f"    _out = {{{out}}}")
-        lines.append("    if _back:")
-        lines.append("        _copy_back(_back, _out)")
-        lines.append("    return _out")
+        lines.append(f"    return {{{out}}}")
         lines.append("")
         lines.append("")
         sig = {self.ident(q.name): ("*" + SIG[q.dtype]) if q.kind == "ptr" else
@@ -764,11 +759,8 @@ CUDA thread (block dimensions padded to powers of two; padding lanes masked off)
 with the CUDA kernel's signature and grid semantics. KERNELS maps kernel names to launchers.
 """
 
-import contextlib
 import functools
-import operator
 
-import numpy as np
 import torch
 import triton
 import triton.language as tl
@@ -826,76 +818,47 @@ def _device(*tensors):
     for t in tensors:
         if isinstance(t, torch.Tensor):
             return t.device
-    return torch.device("cpu" if _INTERPRET else "cuda")
+    return torch.device("cpu" if _interpreting() else "cuda")
 '''
 
-#: the launchers' argument checks and conversions (README "Calling a port"): pointers are contiguous
-#: torch tensors of the CUDA element type on one device (cuda; cpu too under TRITON_INTERPRET=1);
-#: numpy arrays are copied to that device and, for parameters the kernel writes, copied back
+#: the launchers' argument checks (README "Calling a port"): pointers are contiguous torch tensors
+#: of the CUDA element type on one device (cuda; cpu too under TRITON_INTERPRET=1)
 LAUNCH = '''
-_INTERPRET = type(_tanh).__name__ == "InterpretedFunction"  # TRITON_INTERPRET=1 when triton was imported
-_DEVICES = ("cpu", "cuda") if _INTERPRET else ("cuda",)
-_NO_STREAM = contextlib.nullcontext()
+def _interpreting():
+    # TRITON_INTERPRET=1 when triton was imported: jit functions are then interpreted ones
+    return not hasattr(_tanh, "device_caches")
 
 
 def _off_device(kernel, device):
-    raise ValueError(f"{kernel}: the pointer arguments are on {device}; compiled Triton kernels run on a GPU "
-                     "(tensors on cuda); to run on the CPU, set TRITON_INTERPRET=1 before importing triton")
+    if not _interpreting():
+        raise ValueError(f"{kernel}: the pointer arguments are on {device}; compiled Triton kernels run on a GPU "
+                         "(tensors on cuda); to run on the CPU, set TRITON_INTERPRET=1 before importing triton")
+    if device.type != "cpu":
+        raise ValueError(f"{kernel}: the pointer arguments are on {device}; Triton's interpreter takes tensors "
+                         "on cpu or cuda")
 
 
-def _tensor(kernel, index, name, ctype, value, dtype, device, back, written):
-    """A pointer argument that is not already a contiguous tensor of dtype on device: a numpy
-    array of the right element type is copied in (and, if written, back out after the launch);
-    anything else is an error naming the parameter."""
+def _tensor(kernel, name, ctype, value, dtype, device):
+    """The error of a pointer argument that is not a contiguous tensor of dtype on device."""
     want = str(dtype).replace("torch.", "")
-    if isinstance(value, np.ndarray):
-        if value.dtype.name != want:
-            raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a numpy array of "
-                            f"{value.dtype.name} (porter converts no element type silently)")
-        if written and not value.flags.writeable:
-            raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
-                             "read-only")
-        host = np.ascontiguousarray(value).reshape(-1)
-        tensor = (torch.from_numpy(host.view(np.int16)).view(torch.bfloat16) if want == "bfloat16"
-                  else torch.from_numpy(host)).to(device, copy=True)
-        if written:
-            back.append((index, value, tensor))
-        return tensor
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a torch tensor (or a numpy array, copied in and "
-                        f"out); got {_what(value)}")
-    if value.dtype is not dtype:
-        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a tensor of "
-                        f"{str(value.dtype).replace('torch.', '')} (convert it with .to({dtype}); porter converts "
-                        "no element type silently)")
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a torch tensor; got {_what(value)} (a numpy "
+                        "array a: pass torch.from_numpy(a), which shares its memory, so the results land in a; "
+                        "for a GPU launch, .to('cuda') and copy back)")
+    if value.dtype != dtype:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got {_what(value)} "
+                        f"(convert it with .to({dtype}); porter converts no element type silently)")
     if value.device != device:
         raise ValueError(f"{kernel}: parameter {name} ({ctype}) is on {value.device}, an earlier pointer argument "
                          f"on {device}: every pointer argument of a launch must be on one device")
-    if not value.is_contiguous():
-        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is not contiguous (strides {value.stride()}): a "
-                         "port addresses memory as CUDA does, flat and in order; pass .contiguous() and read "
-                         "the results from that tensor")
-    return value
+    raise ValueError(f"{kernel}: parameter {name} ({ctype}) is not contiguous (strides {value.stride()}): a port "
+                     "addresses memory as CUDA does, flat and in order; pass .contiguous() and read the results "
+                     "from that tensor")
 
 
-def _copy_back(back, out):
-    """Results of the numpy arrays given for written parameters, copied into those arrays."""
-    for index, array, tensor in back:
-        host = tensor.cpu()
-        host = host.view(torch.int16).numpy().view(array.dtype) if host.dtype is torch.bfloat16 else host.numpy()
-        np.copyto(array, host.reshape(array.shape))
-        out[index] = array
-
-
-def _on_stream(kernel, stream, device):
-    """The context a launch runs in: the current stream (stream=None) or a torch.cuda.Stream."""
-    if stream is None:
-        return _NO_STREAM
-    if device.type != "cuda" or _INTERPRET:
-        raise ValueError(f"{kernel}: stream= needs a launch on a GPU (not the interpreter); pass stream=None")
-    if not isinstance(stream, torch.cuda.Stream):
-        raise TypeError(f"{kernel}: stream= takes a torch.cuda.Stream (or None); got {_what(stream)}")
-    return torch.cuda.stream(stream)
+def _no_stream(kernel, stream):
+    raise ValueError(f"{kernel}: a Triton launch runs on torch's current stream: pass stream=None and launch "
+                     f"inside `with torch.cuda.stream(s):` to use another; got stream={_what(stream)}")
 '''
 
 

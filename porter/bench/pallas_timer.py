@@ -1,8 +1,9 @@
 """The Pallas timer: porter's Pallas port (GPU flavour, Triton lowering) run by jax on the GPU.
 
-The port's contract is the one ``porter check`` uses: ``KERNELS[name](*args, grid=, block=,
-shared_bytes=)`` takes jax arrays (buffers) and Python numbers (scalars) in spec order and returns
-``{argument index: new array}`` for the buffers it writes. The spec's whole launch sequence is one
+The port's contract is the one ``porter check`` uses (README "Calling a port"): ``KERNELS[name](*args,
+grid=, block=, shared_bytes=)`` takes jax arrays (buffers) and Python numbers (scalars) in spec
+order and returns ``{argument index: new array}`` for the buffers it writes (jax arrays are
+immutable: the returned arrays are the results). The spec's whole launch sequence is one
 jitted function of the buffers, with every buffer donated, so a kernel that updates a buffer in
 place (``input_output_aliases``) really does so instead of XLA copying it first.
 

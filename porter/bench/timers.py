@@ -92,7 +92,7 @@ def judge(spec: KernelSpec, job: CaseJob, outputs: dict[str, np.ndarray] | None)
     if outputs is None or job.golden_outputs is None:
         return None, ""
     unwritten = poison_left(spec, outputs)
-    ok, detail = compare_in_chunks(spec, job.golden_outputs, outputs)
+    ok, detail = compare_in_chunks(spec, job.golden_outputs, outputs, case=job.resolved)
     ok = ok and not unwritten
     return ok, "" if ok else "; ".join(d for d in (unwritten, detail) if d)
 
@@ -102,7 +102,7 @@ CHUNK_ELEMENTS = 1 << 22
 
 
 def compare_in_chunks(spec: KernelSpec, expected: dict[str, np.ndarray], actual: dict[str, np.ndarray],
-                      chunk: int = CHUNK_ELEMENTS) -> tuple[bool, str]:
+                      chunk: int = CHUNK_ELEMENTS, case=None) -> tuple[bool, str]:
     """:func:`porter.check.compare.compare_outputs` (same tolerances), buffer by buffer and, for large
     buffers, over flat chunks in threads; a failure names its chunk's first element."""
     import dataclasses
@@ -122,7 +122,7 @@ def compare_in_chunks(spec: KernelSpec, expected: dict[str, np.ndarray], actual:
 
     def check(piece) -> str:
         one, name, start, want, got = piece
-        comparison = compare_outputs(one, {name: want}, {name: got})
+        comparison = compare_outputs(one, {name: want}, {name: got}, case=case, flat_offset=start)
         if comparison.ok:
             return ""
         return comparison.detail if want.ndim != 1 or start == 0 and want.size == expected[name].size else (

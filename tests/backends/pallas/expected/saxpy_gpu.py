@@ -13,8 +13,6 @@ numpy array itself, or a new jax array: jax arrays are immutable). Set INTERPRET
 run on the CPU (True, or pltpu.InterpretParams(...)). 64-bit types need jax_enable_x64.
 """
 
-import operator
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -53,7 +51,6 @@ def _rint(x):
     return jnp.where(x < 0, -r, r)
 
 
-
 def _no_stream(kernel, stream):
     raise ValueError(f"{kernel}: a Pallas launch runs where jax runs it; stream= takes only None, got {_what(stream)}")
 
@@ -63,69 +60,88 @@ def _array(kernel, index, name, ctype, value, dtype, back, written):
     type becomes one (and, if written, gets the results after the launch, through back);
     anything else is an error naming the parameter."""
     want = jnp.dtype(dtype).name
-    if isinstance(value, np.ndarray):
-        if value.dtype.name != want:
-            raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a numpy array of "
-                            f"{value.dtype.name} (porter converts no element type silently)")
-        if written and not value.flags.writeable:
-            raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
-                             "read-only")
-        array = jnp.asarray(value)
-        if array.dtype != dtype:
-            raise ValueError(f"{kernel}: parameter {name} ({ctype}): jax turned the {want} array into "
-                             f"{array.dtype.name}; 64-bit types need jax.config.update('jax_enable_x64', True)")
-        if written:
-            back.append((index, value))
-        return array
     if isinstance(value, jax.Array):
-        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got a jax array of "
-                        f"{value.dtype.name} (convert it with .astype(jnp.{want}); porter converts no element type "
-                        "silently)")
-    raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a jax or numpy array; got {_what(value)}"
-                    + (" (torch tensors are not taken: pass t.cpu().numpy())" if type(value).__module__.startswith(
-                        "torch") else ""))
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got {_what(value)} (convert "
+                        f"it with .astype(jnp.{want}); porter converts no element type silently)")
+    if not isinstance(getattr(value, "dtype", None), np.dtype) or getattr(value, "flags", None) is None:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a jax or numpy array; got {_what(value)}")
+    if value.dtype != dtype:
+        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes {want} elements; got {_what(value)} "
+                        "(porter converts no element type silently)")
+    if written and not value.flags.writeable:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}) is written by the kernel; the numpy array is "
+                         "read-only")
+    array = jnp.asarray(value)
+    if array.dtype != dtype:
+        raise ValueError(f"{kernel}: parameter {name} ({ctype}): jax made {array.dtype} of the {want} array; "
+                         "64-bit types need jax.config.update('jax_enable_x64', True)")
+    if written:
+        back.append((index, value))
+    return array
 
 
 def _copy_back(back, out):
     """Results of the numpy arrays given for written parameters, copied into those arrays."""
     for index, array in back:
-        np.copyto(array, np.asarray(out[index]).reshape(array.shape))
-        out[index] = array
+        if index in out:  # (a kernel stubbed out by the LLM stage's no-op check returns nothing)
+            array[...] = out[index].reshape(array.shape)
+            out[index] = array
+
+
+_KINDS = (('tensor(', 'a torch tensor'), ('Array(', 'a jax array'), ('array(', 'a numpy array'), ('Traced<', 'a traced jax array'))
 
 
 def _what(value):
-    """A short description of an argument for messages: its type, element type and device."""
-    kind = type(value)
+    """A short description of an argument for messages: what it is, its element type and device."""
+    text = repr(value)
     dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return text if len(text) <= 40 else text[:37] + "..."
+    kind = "an array"
+    for start, name in _KINDS:
+        if text.startswith(start):
+            kind = name
     device = getattr(value, "device", None)
-    text = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
-    if dtype is not None:
-        text += f" of {str(dtype).replace('torch.', '')}"
-    if device is not None and not callable(device):
-        text += f" on {device}"
-    return text
+    where = f" on {device}" if device is not None and not callable(device) else ""
+    return f"{kind} of {str(dtype).replace('torch.', '')}{where}"
+
+
+def _whole(value):
+    """Whether value is an integer: a Python int, or a 0-d integer array or numpy/torch scalar."""
+    if isinstance(value, int):
+        return True
+    return getattr(value, "shape", None) == () and "int" in str(getattr(value, "dtype", ""))
+
+
+def _dims(kernel, what, value):
+    """A launch dimension (an int or up to three ints, CUDA's dim3) as a 3-tuple of positive ints."""
+    if isinstance(value, tuple) and len(value) == 3:
+        x, y, z = value
+        if isinstance(x, int) and isinstance(y, int) and isinstance(z, int) and x > 0 and y > 0 and z > 0:
+            return value
+    dims = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not 1 <= len(dims) <= 3 or not all(_whole(v) for v in dims):
+        raise TypeError(f"{kernel}: {what}= takes an int or up to three ints (CUDA's dim3); got {value!r}")
+    dims = tuple(int(v) for v in dims) + (1,) * (3 - len(dims))
+    if min(dims) < 1:
+        raise ValueError(f"{kernel}: {what}={value!r}: every dimension must be at least 1")
+    return dims
 
 
 def _geometry(kernel, grid, block, shared_bytes):
-    """(grid, block) as 3-tuples of positive ints; a ValueError naming the kernel otherwise."""
-    try:
-        g = tuple(grid) if isinstance(grid, (tuple, list)) else (grid,)
-        b = tuple(block) if isinstance(block, (tuple, list)) else (block,)
-        g = tuple(operator.index(v) for v in g) + (1,) * (3 - len(g))
-        b = tuple(operator.index(v) for v in b) + (1,) * (3 - len(b))
-    except TypeError:
-        raise TypeError(f"{kernel}: grid= and block= take an int or up to three ints (CUDA's dim3); "
-                        f"got grid={grid!r}, block={block!r}") from None
-    if len(g) != 3 or len(b) != 3 or min(g + b) < 1:
-        raise ValueError(f"{kernel}: grid={grid!r}, block={block!r}: each takes one to three dimensions, "
-                         f"every one at least 1")
+    """(grid, block) as 3-tuples of positive ints, the block within CUDA's 1024 threads, and
+    shared_bytes a number of bytes; an error naming the kernel otherwise."""
+    if isinstance(grid, tuple) and isinstance(block, tuple) and len(grid) == 3 and len(block) == 3:
+        (gx, gy, gz), (bx, by, bz) = grid, block  # the usual call, checked without calls
+        if isinstance(gx, int) and isinstance(gy, int) and isinstance(gz, int) and isinstance(bx, int) and \
+                isinstance(by, int) and isinstance(bz, int) and isinstance(shared_bytes, int) and \
+                gx > 0 and gy > 0 and gz > 0 and bx > 0 and by > 0 and bz > 0 and bx * by * bz <= 1024 and \
+                shared_bytes >= 0:
+            return grid, block
+    g, b = _dims(kernel, "grid", grid), _dims(kernel, "block", block)
     if b[0] * b[1] * b[2] > 1024:
         raise ValueError(f"{kernel}: block={block!r} has {b[0] * b[1] * b[2]} threads; CUDA allows at most 1024")
-    try:
-        shared = operator.index(shared_bytes)
-    except TypeError:
-        shared = -1
-    if shared < 0:
+    if not _whole(shared_bytes) or shared_bytes < 0:
         raise ValueError(f"{kernel}: shared_bytes={shared_bytes!r} must be a number of bytes >= 0")
     return g, b
 
@@ -138,17 +154,16 @@ def _no_shared(kernel, name, ctype, shared_bytes):
 
 def _integer(kernel, name, ctype, value):
     """An integer scalar argument as a Python int (numpy and 0-d integer arrays included)."""
-    if isinstance(value, (str, bytes, float)) or getattr(value, "ndim", 0) != 0:
+    if not _whole(value):
         raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes an integer; got {_what(value)}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes an integer; got {_what(value)}") from None
+    return int(value)
 
 
 def _real(kernel, name, ctype, value):
     """A floating-point scalar argument as a Python float (ints, numpy and 0-d arrays included)."""
-    if isinstance(value, (str, bytes)) or getattr(value, "ndim", 0) != 0 or not hasattr(type(value), "__float__"):
+    number = isinstance(value, (int, float)) or getattr(value, "shape", None) == () and (
+        "int" in str(getattr(value, "dtype", "")) or "float" in str(getattr(value, "dtype", "")))
+    if not number:
         raise TypeError(f"{kernel}: parameter {name} ({ctype}) takes a number; got {_what(value)}")
     return float(value)
 
@@ -239,9 +254,9 @@ def _exchange(buf, offset, value, src, ok, ltid, valid, shape):
 def saxpy(n, a, x, y, *, grid=(1, 1, 1), block=(1, 1, 1), shared_bytes=0, stream=None):
     """CUDA kernel saxpy (saxpy.cu:2) launched as CUDA would; writes numpy buffers in place and returns {parameter index: array} for the arrays it writes."""
     (_gx, _gy, _gz), (_bx, _by, _bz) = _geometry('saxpy', grid, block, shared_bytes)
-    if type(n) is not int:
+    if not isinstance(n, int):
         n = _integer('saxpy', 'n', 'int', n)
-    if type(a) is not float:
+    if not isinstance(a, float):
         a = _real('saxpy', 'a', 'float', a)
     if stream is not None:
         _no_stream('saxpy', stream)
