@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from porter.backends.names import compile_error
 from porter.diagnostics import Span, make
+from porter.frontends import headers
 from porter.frontends.ir_frontend import build_ir
-from porter.frontends.syntax_gate import syntax_refusals
+from porter.frontends.syntax_gate import SyntaxRefusals, syntax_refusals
+from porter.ir.module import Module
 from porter.internal_errors import is_fatal, kernel_internal_error
 from porter.passes.tile import BlockProgram, lower_module
 from porter.result import INTERNAL_ERROR, PORTED, TranslationResult, kernel_verdicts
@@ -31,16 +37,50 @@ def lower_for_tile_backend(name: str, source: SourceFile, options,
     if not source.text.strip():
         result.diagnostics.append(make("P0007", f"{source.name} is empty", source.span(0, 0)))
         return result, None, []
-    module = build_ir(source)
+    module, broken = shared_front(source)  # broken: kernels built from text that does not parse
     kernels = [(f.name, f.span) for f in module.kernels if f.body is not None and not f.template_args]
     result.diagnostics += [d for d in module.diagnostics if d.is_error]
-    broken = syntax_refusals(module, source)  # kernels built from text that does not parse
     result.diagnostics += broken.diagnostics
     module = module.replace(functions=tuple(f for f in module.functions
                                             if not (f.is_kernel and f.name in broken.kernels)))
     programs, refused = lower_module(module, source.text, tuple(options.instantiate), **lowering)
     result.diagnostics += refused
     return result, programs, kernels
+
+
+#: IR modules (and syntax refusals) of recent sources: the three tile backends share the front half,
+#: so porting one file to triton, pallas and nki in one process builds it once (IR nodes are frozen)
+IR_CACHE_SIZE = 16
+_IR_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_IR_LOCK = threading.Lock()
+
+
+def shared_front(source: SourceFile) -> tuple[Module, SyntaxRefusals]:
+    """``build_ir(source)`` and its :func:`syntax_refusals`, cached by the source's bytes, name and
+    path, its project context and the size and mtime of every project header it reaches (editing a
+    header builds it again). The refusals come back as a fresh copy each time."""
+    project = headers.context_of(source)
+    reached = []
+    for path in headers.scan_includes(source).headers:
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        reached.append((path, info and (info.st_size, info.st_mtime_ns)))
+    key = (source.name, str(source.path), hashlib.sha256(source.data).hexdigest(), project, tuple(reached))
+    with _IR_LOCK:
+        found = _IR_CACHE.get(key)
+        if found is not None:
+            _IR_CACHE.move_to_end(key)
+    if found is None:
+        module = build_ir(source)
+        found = (module, syntax_refusals(module, source))
+        with _IR_LOCK:
+            _IR_CACHE[key] = found
+            while len(_IR_CACHE) > IR_CACHE_SIZE:
+                _IR_CACHE.popitem(last=False)
+    module, broken = found
+    return module, SyntaxRefusals(set(broken.kernels), list(broken.diagnostics))
 
 
 def each_program(result: TranslationResult, programs: list[BlockProgram], stage: str,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from porter import diagnostics
+from porter.frontends import conditionals
 from porter.diagnostics import Diagnostic, Span
 from porter.project import ProjectContext
 from porter.source import SourceFile
@@ -64,6 +65,7 @@ class IncludeScan:
     headers: list[str] = field(default_factory=list)
     missing: list[Include] = field(default_factory=list)     # quoted, not found, not a toolkit header
     blank: list[str] = field(default_factory=list)            # spellings to stand in for with empty files
+    include_dirs: tuple[str, ...] = ()                        # the include path searched after the file's folder
 
     def diagnostics(self) -> list[Diagnostic]:
         out = []
@@ -73,8 +75,20 @@ class IncludeScan:
             out.append(diagnostics.make(
                 "P0050", f'#include "{include.spelling}" (line {include.line} of {include.file}) is not in the '
                 "including file's folder nor on the include path; porter read the file without it", span,
-                f"pass -I DIR naming the folder that holds {include.spelling} (or --compile-commands FILE)"))
+                missing_hint(include.spelling, self.include_dirs)))
         return out
+
+
+def missing_hint(spelling: str, include_dirs: tuple[str, ...]) -> str:
+    """What to pass for a missing include: the -I folders that do not exist (a mistyped flag, or
+    a folder another build step or another checkout provides), else the folders searched."""
+    absent = [d for d in include_dirs if not os.path.isdir(d)]
+    if absent:
+        return (f"the include folder{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
+                f"{'do' if len(absent) > 1 else 'does'} not exist: create {'them' if len(absent) > 1 else 'it'} "
+                f"(or fix the -I), or pass -I DIR naming the folder that holds {spelling}")
+    searched = f" (searched the including file's folder{', ' if include_dirs else ''}{', '.join(include_dirs)})"
+    return f"pass -I DIR naming the folder that holds {spelling}, or --compile-commands FILE{searched}"
 
 
 def context_of(source: SourceFile) -> ProjectContext:
@@ -83,15 +97,19 @@ def context_of(source: SourceFile) -> ProjectContext:
 
 def scan_includes(source: SourceFile) -> IncludeScan:
     """The project headers ``source`` reaches, the quoted includes that are missing, and every
-    spelling no file was found for."""
+    spelling no file was found for. A missing include in a branch the preprocessor surely skips
+    (:mod:`porter.frontends.conditionals`: ``#ifdef PAPI`` when no -D and no file of the scan
+    defines PAPI) is not reported; headers found are read whatever branch includes them."""
     context = context_of(source)
-    scan = IncludeScan()
+    scan = IncludeScan(include_dirs=context.include_dirs)
     seen: set[str] = set()
     blank: dict[str, None] = {}
+    texts: dict[str, bytes] = {source.name: source.data}
     folder = str(source.path.resolve().parent) if source.path is not None else None
     pending = [(source.name, folder, source.data, 0)]
     while pending:
         name, here, data, depth = pending.pop(0)
+        texts[name] = data
         for include in includes_in(name, here, data, context):
             if include.path is None:
                 blank[include.spelling] = None
@@ -106,7 +124,18 @@ def scan_includes(source: SourceFile) -> IncludeScan:
             if text is not None:
                 pending.append((include.path, os.path.dirname(include.path), text, depth + 1))
     scan.blank = list(blank)
+    if scan.missing:
+        scan.missing = _reached(scan.missing, texts, context)
     return scan
+
+
+def _reached(missing: list[Include], texts: dict[str, bytes], context: ProjectContext) -> list[Include]:
+    """The missing includes not in a branch surely skipped (names a file of the scan defines have
+    unknown values; a missing file is taken to define nothing)."""
+    maybe = set().union(*(conditionals.defined_names(t) for t in texts.values())) - set(context.macros())
+    macros = context.macros()
+    skipped = {name: conditionals.skipped_ranges(data, macros, maybe) for name, data in texts.items()}
+    return [i for i in missing if not conditionals.inside(i.start, skipped.get(i.file, []))]
 
 
 def includes_in(name: str, folder: str | None, data: bytes, context: ProjectContext) -> list[Include]:

@@ -16,6 +16,15 @@ class Machine:
     build_dir: Path
     nvcc_path: str | None = None
     missing: dict[str, str] = field(default_factory=dict)  # tool -> why it is unavailable
+    #: how the project compiles its files: porter.translate's project keywords (include_dirs,
+    #: defines, undefines, std, cuda_path, compile_commands), given to every translation a check makes
+    project: dict = field(default_factory=dict)
+
+    def translate(self, source, target: str, **options):
+        """``porter.translate`` with the project's compile context."""
+        import porter
+
+        return porter.translate(source, target, **self.project, **options)
 
     @cached_property
     def hipcc(self) -> str | None:

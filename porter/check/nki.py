@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-import porter
 from porter.check.machine import Machine
 from porter.check.workers import call_worker, describe_error, judge_worker_outputs
 from porter.check.records import UNAVAILABLE, UNSUPPORTED, CheckRecord
@@ -35,8 +34,13 @@ class NkiChecker:
         self.real = real  # None: ask whether AWS's nki imports
 
     def check_kernel(self, spec: KernelSpec, cases: list) -> list[CheckRecord]:
+        from porter.golden.program import runner_gap
+        gap = runner_gap(spec, "NKI")
+        if gap:
+            return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNSUPPORTED, gap)
+                    for check in (MODEL, REAL) for case, _ in cases]
         instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
-        port = porter.translate(spec.source, "nki", instantiate=instances)
+        port = self.machine.translate(spec.source, "nki", instantiate=instances)
         if port.errors:
             error = port.errors[0]
             detail = f"{error.span}: [{error.id}] {error.message}" + \

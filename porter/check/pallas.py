@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-import porter
 from porter.check.machine import Machine
 from porter.check.workers import call_worker, describe_error, first_error, load_module, judge_worker_outputs
 from porter.check.records import FAIL, PASS, UNSUPPORTED, CheckRecord
@@ -45,6 +44,11 @@ class PallasChecker:
         self.lower = lower
 
     def check_kernel(self, spec: KernelSpec, cases: list) -> list[CheckRecord]:
+        from porter.golden.program import runner_gap
+        gap = runner_gap(spec, "Pallas")
+        if gap:
+            return [CheckRecord(f"{spec.name}/{case.name}", self.name, f"run {flavor}", UNSUPPORTED, gap)
+                    for flavor in self.flavors for case, _ in cases]
         records: list[CheckRecord] = []
         for flavor in self.flavors:
             records += self._flavor(spec, cases, flavor)
@@ -54,7 +58,7 @@ class PallasChecker:
         backend = f"{self.name}-{flavor}"
         labels = LABELS[flavor] if self.lower else LABELS[flavor][:1]
         instances = tuple(sorted({launch.kernel for launch in spec.launches if "<" in launch.kernel}))
-        port = porter.translate(spec.source, "pallas", flavor=flavor, instantiate=instances)
+        port = self.machine.translate(spec.source, "pallas", flavor=flavor, instantiate=instances)
         if port.errors:
             detail = first_error(port)
             return [CheckRecord(f"{spec.name}/{case.name}", backend, check, UNSUPPORTED, detail)

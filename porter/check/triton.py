@@ -20,12 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-import porter
 from porter.check.machine import Machine
 from porter.check.workers import call_worker, describe_error, first_error, load_module, judge_worker_outputs
 from porter.check.records import FAIL, PASS, UNAVAILABLE, UNSUPPORTED, CheckRecord
 from porter.golden.model import KernelSpec
+from porter.golden import program
 from porter.golden.resolve import resolve_case
+
+#: sm_count for a grid of ``sm_count`` when the golden does not say what it was recorded with
+DEFAULT_SM_COUNT = 4
 
 GATE_TARGETS = (("compile cuda sm90", ("cuda", 90, 32)), ("compile hip gfx942", ("hip", "gfx942", 64)))
 
@@ -44,7 +47,7 @@ class TritonChecker:
                                 "triton is not installed (pip install triton)")
                     for check in [g[0] for g in GATE_TARGETS] + ["run interpreter"] for case, _ in cases]
         instances = spec.instances
-        port = porter.translate(spec.source, "triton", instantiate=instances)
+        port = self.machine.translate(spec.source, "triton", instantiate=instances)
         if port.errors:
             detail = first_error(port)
             return [CheckRecord(f"{spec.name}/{case.name}", self.name, check, UNSUPPORTED, detail)
@@ -54,7 +57,8 @@ class TritonChecker:
         folder.mkdir(parents=True, exist_ok=True)
         module = folder / f"{spec.name}_triton.py"
         module.write_text(code)
-        resolved = [resolve_case(spec, case) for case, _ in cases]
+        resolved = [program.bind_device(resolve_case(spec, case), golden.provenance.get("sm_count", DEFAULT_SM_COUNT))
+                    for case, golden in cases]
         gate_launches = sorted({(l.kernel, l.block, l.shared_bytes) for l in resolved[0].launches})
         job = {"module": str(module), "gate": gate_launches, "cases": [], "spec": str(spec.path)}
         for (case, golden), res in zip(cases, resolved):
@@ -63,8 +67,13 @@ class TritonChecker:
             job["cases"].append({"name": case.name, "inputs": str(inputs), "out": str(folder / f"{case.name}.out.npz"),
                                  "launches": [[l.kernel, list(l.grid), list(l.block), l.shared_bytes, list(l.args)]
                                               for l in res.launches],
-                                 "scalars": dict(res.scalars)})
+                                 "scalars": dict(res.scalars), "ops": _ops(res)})
         records = self._gate(spec, cases, job)
+        if spec.symbols:  # the program writes __constant__ memory, which the port does not have
+            return records + [CheckRecord(f"{spec.name}/{case.name}", self.name, "run interpreter", UNSUPPORTED,
+                                          f"the program writes __constant__ {', '.join(spec.symbols)} "
+                                          "(cudaMemcpyToSymbol); the Triton runner has no constant memory")
+                              for case, _ in cases]
         records += self._run(spec, cases, job, interpret=True)
         if self._has_gpu():
             records += self._run(spec, cases, job, interpret=False)
@@ -89,6 +98,13 @@ class TritonChecker:
         result, detail = _worker_call({**job, "mode": "run", "device": "cpu" if interpret else "cuda"}, interpret)
         seconds = round(time.perf_counter() - started, 3)
         return judge_worker_outputs(spec, cases, job["cases"], result, detail, self.name, label, seconds)
+
+
+def _ops(case) -> list | None:
+    """The program's operations for the worker (None: the launches in order, format 1's)."""
+    if program.is_plain(case):
+        return None
+    return [[op.op, op.launch, op.buffer, op.source, op.symbol, op.value] for op in program.operations(case)]
 
 
 def _worker_call(job: dict, interpret: bool) -> tuple[dict | None, str]:
@@ -153,9 +169,15 @@ def _run_worker(job: dict) -> dict:
         try:
             with np.load(case["inputs"]) as data:
                 tensors = {name: _to_torch(data[name], dtypes[name], device) for name in data.files}
-            for kernel, grid, block, shared_bytes, args in case["launches"]:
+            def launch(kernel, grid, block, shared_bytes, args):
                 values = [tensors[a] if a in tensors else case["scalars"][a] for a in args]
                 module.KERNELS[kernel](*values, grid=tuple(grid), block=tuple(block), shared_bytes=shared_bytes)
+
+            if case.get("ops") is None:
+                for entry in case["launches"]:
+                    launch(*entry)
+            else:
+                _run_ops(case, tensors, launch)
             if device != "cpu":
                 torch.cuda.synchronize()
             outputs = {b.name: _from_torch(tensors[b.name], b.dtype) for b in spec.buffers if b.is_output}
@@ -164,6 +186,24 @@ def _run_worker(job: dict) -> dict:
         except Exception as error:  # noqa: BLE001 -- reported as the case's failure
             out[case["name"]] = {"error": describe_error(error, tail=600)}
     return out
+
+
+def _run_ops(case: dict, tensors: dict, launch) -> None:
+    """The program's operations (see porter.golden.program): launches, memsets, device copies and
+    swaps; a __constant__ symbol write has no Triton counterpart yet and fails the case."""
+    import torch
+    for op, index, buffer, source, symbol, value in case["ops"]:
+        if op == "launch":
+            launch(*case["launches"][index])
+        elif op == "memset":
+            tensors[buffer].view(torch.uint8).fill_(value)
+        elif op == "memcpy":
+            tensors[buffer].view(torch.uint8).copy_(tensors[source].view(torch.uint8))
+        elif op == "swap":
+            tensors[buffer], tensors[source] = tensors[source], tensors[buffer]
+        else:
+            raise NotImplementedError(f"unsupported: the Triton checker cannot write the __constant__ symbol "
+                                      f"{symbol!r} (cudaMemcpyToSymbol); porter's Triton port has no constant memory")
 
 
 def main(argv: list[str]) -> None:

@@ -71,7 +71,7 @@ def judge_worker_outputs(spec, cases: list, entries: list[dict], result: dict | 
     outputs compared with the golden, poisoned elements left unwritten counting as failures."""
     import numpy as np
 
-    from porter.check.compare import compare_outputs, poison_left
+    from porter.check.compare import compare_golden, poison_left
     from porter.check.records import FAIL, PASS, CheckRecord
 
     records = []
@@ -85,7 +85,7 @@ def judge_worker_outputs(spec, cases: list, entries: list[dict], result: dict | 
         with np.load(entry["out"]) as data:
             outputs = {k: data[k] for k in data.files}
         unwritten = poison_left(spec, outputs)
-        comparison = compare_outputs(spec, golden.outputs, outputs)
+        comparison = compare_golden(spec, case, golden, outputs)
         status = PASS if comparison.ok and not unwritten else FAIL
         why = "; ".join(d for d in (unwritten, comparison.detail) if d)
         records.append(CheckRecord(name, backend, outcome.get("label", label), status, why,

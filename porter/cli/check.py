@@ -13,6 +13,7 @@ from porter.check import formats
 from porter.check.machine import Machine
 from porter.check.records import FAILING
 from porter.check.run import CHECKERS, check as run_checks
+from porter.cli.options import project_context, project_options
 from porter.cli.progress import make_progress
 from porter.cli.sharding import WithMerge, shard_option
 from porter.golden.errors import GoldenError
@@ -33,17 +34,24 @@ from porter.golden.errors import GoldenError
 @click.option("--build-dir", type=click.Path(path_type=Path), default=Path(".porter-check"), show_default=True,
               help="Where ports, launchers and binaries are built.")
 @click.option("--nvcc", default=None, metavar="PATH", help="The nvcc to build GPU runs with.")
+@project_options
 @shard_option("Run only shard K of N (1-based): each case goes to the shard a hash of its spec file and "
               "case name picks, so N jobs together run every case once; merge their --json reports with "
               "porter check merge OUT FILES...")
 def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | None, output_format: str,
-          output: Path | None, json_copy: Path | None, build_dir: Path, nvcc: str | None, shard) -> None:
+          output: Path | None, json_copy: Path | None, build_dir: Path, nvcc: str | None, shard,
+          include_dirs: tuple[Path, ...], defines: tuple[str, ...], undefines: tuple[str, ...], std: str | None,
+          cuda_path: str | None, compile_commands: Path | None) -> None:
     """Check ports against the golden outputs recorded from the original CUDA.
 
     PATHS are kernel specs (NAME.toml beside NAME.cu) or folders of them; the default is porter's
     own golden corpus. For each case and backend, porter translates the kernel, runs every check
     this machine can (HIP: the AMD compile gate for gfx90a and gfx1100; on an NVIDIA GPU, a real
     run of the port) and compares with the golden within per-dtype tolerances.
+
+    \b
+    -I/-D/-U/-std/--cuda-path/--compile-commands say how the kernels' project compiles them, as
+    for porter translate: every translation the checks make (and the HIP compile gate's -I) uses them.
 
     \b
     Statuses: pass; fail (the worst element and why); unsupported (porter reported a diagnostic
@@ -62,7 +70,8 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     from porter.check.run import DEFAULT_PATHS
     from porter.check.shards import select
 
-    machine = Machine(build_dir, nvcc)
+    machine = Machine(build_dir, nvcc, project=check_project(include_dirs, defines, undefines, std, cuda_path,
+                                                             compile_commands))
     backends = backends or tuple(CHECKERS)
     try:
         selection = select(paths, DEFAULT_PATHS, backends, case_glob, shard)
@@ -76,6 +85,16 @@ def check(paths: tuple[Path, ...], backends: tuple[str, ...], case_glob: str | N
     machine_info = {"gpu": machine.gpu.name if machine.gpu else None, "unavailable": machine.missing}
     write_report(records, machine_info, selection.to_json(), output_format, output, json_copy)
     sys.exit(1 if any(r.status in FAILING for r in records) else 0)
+
+
+def check_project(include_dirs, defines, undefines, std, cuda_path, compile_commands) -> dict:
+    """porter.translate's project keywords for the command line's options: checked now (a bad value
+    is a usage error), folders made absolute; the compilation database is read per source file."""
+    context = project_context(None, include_dirs, defines, undefines, std, cuda_path)
+    project = {"project": context} if context is not None else {}
+    if compile_commands is not None:
+        project["compile_commands"] = compile_commands.resolve()
+    return project
 
 
 def write_report(records: list, machine_info: dict, selection: dict, output_format: str, output: Path | None,

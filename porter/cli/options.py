@@ -17,6 +17,9 @@ def target_option(function):
 
 def hip_options(function):
     """The HIP backend's options; ignored by other targets."""
+    function = click.option("--launch", "launches", multiple=True, metavar="KERNEL=BX[,BY,BZ]",
+                            help="HIP: a kernel's block size when the file does not launch it, e.g. "
+                                 "argmax_rows=32,4 (repeatable); decides 64-lane rewrites of warp-level code.")(function)
     function = click.option("--launch-syntax", type=click.Choice(["chevron", "ggl"]), default="chevron",
                             show_default=True,
                             help="HIP: keep kernel<<<...>>>(...) launches, or emit hipLaunchKernelGGL(...).")(function)
@@ -48,6 +51,8 @@ def backend_options(target: str, **values) -> dict:
     chosen = {name: value for name, value in values.items() if name in fields and value is not None}
     if "instantiate" in chosen:
         chosen["instantiate"] = tuple(chosen["instantiate"])
+    if "launches" in chosen:
+        chosen["launches"] = tuple(chosen["launches"])
     return chosen
 
 

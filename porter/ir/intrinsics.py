@@ -166,7 +166,7 @@ def parse_type_name(text: str) -> T.Type:
     """An IR type from its printed name: ``f32``, ``f16x2``."""
     if text in T.SCALARS:
         return T.Scalar(text)
-    if "x" in text:
-        elem, lanes = text.split("x")
+    elem, has_x, lanes = text.partition("x")
+    if has_x and elem in T.SCALARS and lanes.isdigit():
         return T.Vector(T.Scalar(elem), int(lanes))
-    return T.Named(text)
+    return T.Named(text)  # a project's type name, e.g. index_t or Tx

@@ -338,6 +338,10 @@ class _Lowering:
         vec = self.var_kind(s.name)
         if isinstance(s.var_type, T.Vector):
             parts = self.vexpr(s.init) if s.init is not None else None
+            if parts is not None and len(parts) == 1:  # make_float4(0.0f): one value for every lane
+                parts = parts * s.var_type.lanes
+            elif parts is not None and len(parts) != s.var_type.lanes:
+                raise Refusal("P0403", f"{s.var_type} {s.name} initialised with {len(parts)} values", s.span)
             for k in range(s.var_type.lanes):
                 name = f"{s.name}_{COMPONENTS[k]}"
                 dtype = s.var_type.elem.name
