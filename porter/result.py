@@ -101,21 +101,31 @@ def kernel_verdicts(kernels: Iterable[tuple[str, Span]], diagnostics: Iterable[D
     outside every kernel, else any diagnostic inside its span.
     """
     sites = sorted(kernels, key=lambda k: k[1].start)
+    names = {name for name, _ in sites}
     found = list(diagnostics)
     errors = [d for d in found if d.is_error]
     outside = [d for d in errors if not any(_inside(d, span) for _, span in sites)]
     emitted = None if ported is None else set(ported)
     verdicts = []
     for name, span in sites:
-        inside = [d for d in errors if _inside(d, span)]
-        if (not inside) if emitted is None else (name in emitted):
+        # a refusal that names its kernel ("k: ...") belongs to that kernel wherever it points
+        # (a syntax error in one place can refuse several kernels)
+        inside = [d for d in errors if _inside(d, span) and _about(d, names) in (None, name)]
+        named = [d for d in errors if _about(d, names) == name and d not in inside]
+        if (not inside and not named) if emitted is None else (name in emitted):
             verdicts.append(KernelVerdict(name, span.line, PORTED))
             continue
-        reasons = inside or outside or [d for d in found if _inside(d, span)]
+        reasons = inside + named or outside or [d for d in found if _inside(d, span)]
         ids = tuple(dict.fromkeys(d.id for d in reasons))
         verdict = INTERNAL_ERROR if INTERNAL_ERROR_IDS.intersection(ids) else REFUSED
         verdicts.append(KernelVerdict(name, span.line, verdict, ids))
     return verdicts
+
+
+def _about(diagnostic: Diagnostic, kernels: set[str]) -> str | None:
+    """The kernel a diagnostic's message opens with (``name: ...``), if it names one of ``kernels``."""
+    head = diagnostic.message.split(":", 1)[0]
+    return head if ":" in diagnostic.message and head in kernels else None
 
 
 def _inside(diagnostic: Diagnostic, span: Span) -> bool:

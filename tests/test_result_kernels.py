@@ -183,3 +183,23 @@ def test_kernel_verdicts_from_spans_and_diagnostics():
     assert kernel_verdicts(kernels, outside, ported={"a"}) == [
         KernelVerdict("a", 1, PORTED), KernelVerdict("b", 5, REFUSED, ("P0102",)),
         KernelVerdict("c", 9, REFUSED, ("P0102",))]
+
+
+def test_a_refusal_naming_its_kernel_belongs_to_it_wherever_it_points():
+    """One syntax error can refuse several kernels: each refusal opens with the kernel's name and
+    points at the error, which may lie inside another kernel."""
+    from porter.diagnostics import Severity, Span
+    from porter.result import kernel_verdicts
+
+    def span(start, end, line):
+        return Span("k.cu", start, end, line, 1, line, 1)
+
+    def error(message, at):
+        from porter.diagnostics import Diagnostic
+        return Diagnostic("P0022", Severity.ERROR, message, at)
+
+    first, second = span(0, 100, 1), span(100, 200, 10)
+    found = [error("second: the code at k.cu:3 does not parse", span(30, 31, 3))]
+    verdicts = {v.name: v for v in kernel_verdicts([("first", first), ("second", second)], found)}
+    assert verdicts["first"].verdict == "ported"
+    assert verdicts["second"].verdict == "refused" and verdicts["second"].diagnostics == ("P0022",)

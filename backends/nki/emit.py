@@ -826,7 +826,7 @@ class _Emitter:
             lines.append(f"    if not isinstance({name}, np.ndarray) or {name}.dtype != {want!r}{writable}:")
             lines.append(f"        {call}")
         flat = [f"np.ascontiguousarray({n}).reshape(-1)" if q.kind == "ptr" else n for n, q in zip(names, p.params)]
-        lines += [f"    _res = _run({sym}_kernel, [{', '.join(flat)}, (_gx, _gy, _gz), (_bx, _by, _bz), "
+        lines += [f"    _res = _run({sym}_kernel, [{''.join(a + ', ' for a in flat)}(_gx, _gy, _gz), (_bx, _by, _bz), "
                   f"int(shared_bytes)], {sorted(bf16)!r})",
                   f"    _out = dict(zip({self.written!r}, (np.asarray(o) for o in _res)))"]
         if written_bf16:

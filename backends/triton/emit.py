@@ -722,7 +722,8 @@ class _Emitter:
         warp += ", **_reg" if self.tiles else ""
         # a block that streams through memory in strided lane loops keeps the CUDA block's warps
         streams = ", streams=True" if p.strided else ""
-        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({', '.join(call)}, BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, "
+        arguments = "".join(f"{a}, " for a in call)  # a kernel may have no parameters at all
+        lines.append(f"    {sym}_kernel[(_gx, _gy, _gz)]({arguments}BDX=_bx, BDY=_by, BDZ=_bz, BX=_BX, BY=_BY, "
                      f"BZ=_BZ, LANES=_BX * _BY * _BZ{warp}, num_warps=_warps(_BX * _BY * _BZ, _programs, _dev{streams}))")
         out = ", ".join(f"{k}: {self.ident(p.params[k].name)}" for k in written_pointers(p))
         lines.append(f"    return {{{out}}}")
