@@ -204,6 +204,11 @@ def _real(kernel, name, ctype, value):
 RUNTIME = (_what, _whole, _dims, _geometry, _no_shared, _integer, _real)
 
 
+#: read when this module is imported, so that the text is the code that was imported (read later,
+#: an edited file would give other lines)
+_RUNTIME_SOURCE = f"\n_KINDS = {KINDS!r}\n\n\n" + "\n\n".join(inspect.getsource(fn) for fn in RUNTIME)
+
+
 def runtime_source() -> str:
     """The text of the shared runtime helpers, as a port carries them."""
-    return f"\n_KINDS = {KINDS!r}\n\n\n" + "\n\n".join(inspect.getsource(fn) for fn in RUNTIME)
+    return _RUNTIME_SOURCE

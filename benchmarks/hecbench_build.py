@@ -9,7 +9,7 @@ Where the sources come from, in order: the Makefile's ``source`` variable (the s
 else its object list (``obj``/``OBJ``/``objects``) mapped back to files beside the Makefile; else
 every existing file with a source suffix named in a variable or a recipe; else every .cu file in
 the folder (``guessed``). Flags are the -I, -D and -std tokens of the expanded recipes of the
-Makefile's build rules.
+Makefile's build rules, and -fgpu-rdc where they ask nvcc for relocatable device code (-dc, -rdc=true).
 """
 
 from __future__ import annotations
@@ -29,15 +29,19 @@ SOURCE_SUFFIXES = (".cu", ".cpp", ".cc", ".cxx", ".c")
 _OBJECT_VARIABLES = ("obj", "OBJ", "objects", "OBJECTS", "objs", "OBJS")
 _ERROR = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?:fatal )?error: (?P<message>.*)$", re.M)
 _MISSING_HEADER = re.compile(r"'([^']+)' file not found")
+_MACRO_NOTE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):\d+: note: expanded from macro", re.M)
+#: relocatable-device-code flags (a device function defined in another file) as one word: nvcc's, hipcc's
+_RELOCATABLE_DEVICE_CODE = ("-dc", "-rdc=true", "--relocatable-device-code=true", "--device-c", "-fgpu-rdc")
 
 
 @dataclass(frozen=True)
 class Build:
     folder: Path
     sources: tuple[str, ...]
-    flags: tuple[str, ...]          # -I/-D/-std tokens, -I paths relative to folder as the Makefile wrote them
+    flags: tuple[str, ...]          # -I/-D/-std tokens (-I relative to folder, as written) and -fgpu-rdc
     how: str                        # where the sources came from: source, obj, named, guessed
     unsupported: tuple[str, ...] = ()
+    cuda_cpp: bool = False          # the recipes compile .cpp files as CUDA (nvcc -x cu)
 
     def include_dirs(self) -> list[str]:
         return [flag[2:] for flag in self.flags if flag.startswith("-I")]
@@ -49,6 +53,7 @@ class CompileError:
     line: int
     col: int
     message: str
+    macros: tuple[tuple[str, int], ...] = ()  # (file, line) of the macros the error's code expands from
 
     @property
     def missing_header(self) -> str | None:
@@ -77,7 +82,9 @@ def read_build(program: Path) -> Build | None:
         reader = MakeReader.from_file(makefile)
         sources, how = _sources(reader, folder)
         if sources:
-            return Build(folder, tuple(sources), tuple(_flags(reader)), how, tuple(sorted(reader.unsupported)))
+            cuda_cpp = any(re.search(r"-x\s*cu\b", line) for line in reader.recipes())
+            return Build(folder, tuple(sources), tuple(_flags(reader)), how, tuple(sorted(reader.unsupported)),
+                         cuda_cpp)
     return None
 
 
@@ -129,6 +136,9 @@ def _flags(reader: MakeReader) -> list[str]:
                 flags.append(word)
             elif word.startswith(("-std=", "--std=")):
                 flags.append("-std=" + word.split("=", 1)[1])
+            elif word in _RELOCATABLE_DEVICE_CODE or (word in ("-rdc", "--relocatable-device-code")
+                                                      and words[index + 1:index + 2] == ["true"]):
+                flags.append("-fgpu-rdc")  # device code linked across files: hipcc's form of nvcc's -rdc
     return _unique(flags)
 
 
@@ -136,15 +146,22 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def compile_command(hipcc: str, build: Build, source: str, output: Path, arch: str = "gfx90a") -> list[str]:
+def compile_command(hipcc: str, build: Build, source: str, output: Path, arch: str = "gfx90a",
+                    host_cpp: bool = False) -> list[str]:
+    """hipcc's command for one source. ``host_cpp``: C++ sources (.cpp, .cc, .cxx) are host C++, as
+    nvcc compiles them (unless the recipes say -x cu), with the AMD platform defined for HIP's
+    headers; otherwise every non-C source is HIP, as hipcc compiles it."""
     standard = next((f for f in reversed(build.flags) if f.startswith("-std=")), "-std=c++17")
     language = ["-x", "c"] if source.endswith(".c") else ["-x", "hip", standard]
+    if host_cpp and not build.cuda_cpp and source.endswith((".cpp", ".cc", ".cxx")):
+        language = ["-x", "c++", standard, "-D__HIP_PLATFORM_AMD__"]
     defines_includes = [f for f in build.flags if not f.startswith("-std=")]
     return [hipcc, f"--offload-arch={arch}", *language, "-O0", "-w", *defines_includes, "-c", source,
             "-o", str(output)]
 
 
-def compile_program(build: Build, hipcc: str, timeout: float, arch: str = "gfx90a") -> CompileResult:
+def compile_program(build: Build, hipcc: str, timeout: float, arch: str = "gfx90a",
+                    host_cpp: bool = False) -> CompileResult:
     """Compile every source of ``build`` where it lives (cwd = its folder); stop at the deadline."""
     started = time.perf_counter()
     result = CompileResult(ok=True, seconds=0.0)
@@ -156,7 +173,7 @@ def compile_program(build: Build, hipcc: str, timeout: float, arch: str = "gfx90
             if left <= 0:
                 result.ok, result.timed_out = False, True
                 break
-            command = compile_command(hipcc, build, source, Path(scratch) / f"{index}.o", arch)
+            command = compile_command(hipcc, build, source, Path(scratch) / f"{index}.o", arch, host_cpp)
             returncode, output = _run(command, build.folder, environment, left)
             if returncode is None:
                 result.ok, result.timed_out = False, True
@@ -191,12 +208,19 @@ def _run(command: list[str], cwd: Path, environment: dict, timeout: float) -> tu
 
 
 def _error(match: re.Match, folder: Path) -> CompileError:
-    path = match.group("file")
+    following = match.string[match.end():]
+    next_error = _ERROR.search(following)
+    notes = following[:next_error.start()] if next_error else following
+    macros = tuple((_relative(folder, m.group("file")), int(m.group("line"))) for m in _MACRO_NOTE.finditer(notes))
+    return CompileError(_relative(folder, match.group("file")), int(match.group("line")), int(match.group("col")),
+                        match.group("message").strip(), macros)
+
+
+def _relative(folder: Path, path: str) -> str:
     try:
-        relative = os.path.relpath(os.path.normpath(folder / path), folder)
+        return os.path.relpath(os.path.normpath(folder / path), folder)
     except ValueError:
-        relative = path
-    return CompileError(relative, int(match.group("line")), int(match.group("col")), match.group("message").strip())
+        return path
 
 
 def _first_line(output: str) -> str:

@@ -25,12 +25,17 @@ files at -O0, nothing linked, so no library has to be present to link), and clas
 
 The suite's hand-written HIP ports (``src/<name>-hip``) are compiled the same way, as the ceiling.
 Writes DIR/results.json (every program, with its errors) and DIR/results.md (the tables and the
-failed-silently causes, grouped by the compiler's first error message).
+failed-silently causes, grouped by the compiler's first error message). Each program's entry is
+also appended to DIR/results.jsonl as soon as it is done, so a partial run is usable; with
+``--resume`` the programs already in it are not run again (the last line of a program wins, so
+``--programs a,b --resume-redo`` re-runs a few and replaces their entries), and the tables cover
+every program of the journal.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import random
@@ -52,9 +57,15 @@ PORTER_CLASSES = ("compiled", "failed-with-diagnostic", "failed-missing-input", 
                   "timed-out", "no-build")
 HUMAN_CLASSES = ("compiled", "failed", "timed-out", "no-build")
 _QUOTED_SIBLING = re.compile(rb'#\s*include\s*"\.\./([^"/]+)/')
-_LIBRARY_DIAGNOSTICS = ("P0231", "P0232")
+#: diagnostics that name a HIP library the port needs (P0231/P0232) or whose API needs a newer HIP (P0280)
+_LIBRARY_DIAGNOSTICS = ("P0231", "P0232", "P0280")
 _SOURCE_SUFFIXES = (".cu", ".cuh", ".h", ".hpp", ".cpp", ".c", ".cc", ".cxx", ".inl")
 _INTERNAL_ERRORS = {"P0014", "P0016"}  # porter's own failures (see porter/diagnostic_catalogue.toml)
+#: Errors of the compiler's back end, which name no source line, and the porter error diagnostic
+#: (anywhere in the program) that explains each.
+_BACKEND_ERRORS = {"requested image instruction is not supported on this GPU": "P0272"}
+#: porter error diagnostics that say the whole file was left as it was: they explain every error in it.
+_WHOLE_FILE_ERRORS = {"P0102"}
 
 
 def list_programs(corpus: Path) -> list[str]:
@@ -123,10 +134,15 @@ def _porter_side(name: str, src: Path, work: Path, timeout: float) -> dict:
             "porter_errors": len(errors), "porter_error_ids": dict(Counter(d["id"] for d in errors)), "refused_files": refused}
     if failed_files:
         return {**side, "class": "port-failed", "reason": "; ".join(failed_files)}
-    ported = Build(work / "src" / build.folder.relative_to(src), build.sources, build.flags, build.how)
-    result = compile_program(ported, _hipcc(), timeout)
+    ported = Build(work / "src" / build.folder.relative_to(src), build.sources, build.flags, build.how,
+                   cuda_cpp=build.cuda_cpp)
+    result = compile_program(ported, _hipcc(), timeout, host_cpp=True)  # .cpp files are host C++, as nvcc's
     side.update(compile_seconds=round(result.seconds, 2), failed_sources=result.failed_sources,
                 first_errors=[_error_json(e, ported.folder, work / "src") for e in result.first_errors])
+    for error in side["first_errors"]:  # porter's diagnostics name lines of the CUDA source
+        error["source_lines"] = source_lines(work / "src" / error["file"], src / error["file"], error["line"])
+        for site in error["macros"]:
+            site["source_lines"] = source_lines(work / "src" / site["file"], src / site["file"], site["line"])
     if result.ok:
         return {**side, "class": "compiled"}
     if result.timed_out:
@@ -178,12 +194,22 @@ def dependency_folders(program: Path, build: Build, src: Path) -> list[str]:
 
 def explained(error: dict, diagnostics: list[dict], refused: list[str] = ()) -> bool:
     """Does a porter diagnostic explain this compiler error? An error diagnostic on its line, a
-    library porter named as needed (P0231/P0232) whose header is the one missing, or a missing
-    header that is a file porter refused with an error diagnostic."""
+    library porter named as needed or too new (P0231/P0232/P0280) whose header is the one missing, or a missing
+    header that is a file porter refused with an error diagnostic. The line may also be that of a
+    macro the error's code expands from (the compiler's "expanded from macro" notes). A back-end error without a line
+    (_BACKEND_ERRORS) is explained by its porter error diagnostic anywhere in the program; any
+    error in a file porter left untranslated with an error (_WHOLE_FILE_ERRORS) is explained."""
+    sites = [(error["file"], set(error.get("source_lines", [error["line"]])))] + \
+        [(m["file"], set(m.get("source_lines", [m["line"]]))) for m in error.get("macros", [])]
     for diagnostic in diagnostics:
-        if diagnostic["severity"] == "error" and diagnostic["path"] == error["file"] \
-                and diagnostic["line"] == error["line"]:
-            return True
+        if diagnostic["severity"] != "error":
+            continue
+        for path, lines in sites:
+            if diagnostic["path"] == path and (diagnostic["line"] in lines or diagnostic["id"] in _WHOLE_FILE_ERRORS):
+                return True
+    for message, diagnostic_id in _BACKEND_ERRORS.items():
+        if error["line"] == 0 and message in error["message"]:
+            return any(d["severity"] == "error" and d["id"] == diagnostic_id for d in diagnostics)
     header = error["missing_header"]
     if header and os.path.basename(header) in {os.path.basename(f) for f in refused}:
         return True
@@ -193,11 +219,32 @@ def explained(error: dict, diagnostics: list[dict], refused: list[str] = ()) -> 
     return False
 
 
+def source_lines(ported: Path, original: Path, line: int) -> list[int]:
+    """The lines of the CUDA source that line ``line`` of its port comes from (porter's edits add
+    and remove lines, e.g. helpers after the runtime include): the same line where the texts
+    match, every line of the block where porter rewrote a block, none for a line porter added."""
+    if line <= 0 or not ported.is_file() or not original.is_file():
+        return [line]
+    before = original.read_text(errors="replace").splitlines()
+    after = ported.read_text(errors="replace").splitlines()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if j1 < line <= j2:
+            if tag == "equal":
+                return [i1 + line - j1]
+            return list(range(i1 + 1, i2 + 1))
+    return [line]
+
+
 def _error_json(error: CompileError, folder: Path, root: Path) -> dict:
     absolute = os.path.normpath(folder / error.file)
     relative = os.path.relpath(absolute, root)
+    macros = []
+    for file, line in error.macros:
+        where = os.path.relpath(os.path.normpath(folder / file), root)
+        macros.append({"file": where if not where.startswith("..") else os.path.normpath(folder / file), "line": line})
     return {"file": relative if not relative.startswith("..") else absolute, "line": error.line, "col": error.col,
-            "message": error.message, "missing_header": error.missing_header}
+            "message": error.message, "missing_header": error.missing_header, "macros": macros}
 
 
 def _hipcc() -> str:
@@ -225,7 +272,9 @@ def settle_missing_input(entry: dict) -> None:
 
 # --- the run ------------------------------------------------------------------------------------
 def run_all(programs: list[str], corpus: Path, jobs: int, timeout: float, human: bool,
-            work: Path) -> list[dict]:
+            work: Path, journal: Path | None = None, earlier: dict[str, dict] | None = None) -> list[dict]:
+    """Run every program (``jobs`` at a time); each entry is appended to ``journal`` when done.
+    Without ``human``, a program's hand-written side is taken from its ``earlier`` entry, if any."""
     from porter.backends.hip.compile_gate import installed_hip_version
 
     installed_hip_version()  # once, before forking
@@ -239,12 +288,31 @@ def run_all(programs: list[str], corpus: Path, jobs: int, timeout: float, human:
                 entry = future.result()
             except Exception as error:  # a worker died: recorded as porter's failure, the run goes on
                 entry = {"program": name, "porter": {"class": "port-failed", "reason": f"worker died: {error}"}}
+            if not human and "human" in (earlier or {}).get(name, {}):
+                entry["human"] = earlier[name]["human"]
             settle_missing_input(entry)
             entries.append(entry)
+            if journal is not None:
+                with journal.open("a") as stream:
+                    stream.write(json.dumps(entry) + "\n")
             human_class = entry.get("human", {}).get("class", "-")
             print(f"[{done}/{len(programs)} {time.perf_counter() - started:6.0f} s] {name}: "
                   f"porter {entry['porter']['class']}, human {human_class}", file=sys.stderr, flush=True)
     return sorted(entries, key=lambda e: e["program"])
+
+
+def read_journal(journal: Path) -> dict[str, dict]:
+    """The entries of a results.jsonl, by program; a program's last line wins. A line cut short
+    by a killed run (the last one) is skipped."""
+    entries: dict[str, dict] = {}
+    if journal.is_file():
+        for line in journal.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            entries[entry["program"]] = entry
+    return entries
 
 
 def cause_of(error: dict) -> str:
@@ -267,7 +335,8 @@ def summarize(entries: list[dict]) -> dict:
 
 def markdown(summary: dict, entries: list[dict], command: str, seconds: float) -> str:
     lines = ["# HeCBench programs: porter's HIP port vs the hand-written HIP port, compiled with hipcc (gfx90a)",
-             "", f"Command: `{command}`  ", f"Programs: {summary['programs']}; wall time {seconds:.0f} s.", "",
+             "", f"Command: `{command}`  ",
+             f"Programs: {summary['programs']}; wall time of the last invocation {seconds:.0f} s.", "",
              "| class | porter | hand-written HIP |", "|---|---:|---:|"]
     human = summary["human"] or {}
     for cls in PORTER_CLASSES:
@@ -294,19 +363,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--programs", help="comma-separated program names (without -cuda)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300, help="seconds per program and side")
-    parser.add_argument("--no-human", action="store_true", help="do not compile the hand-written HIP ports")
+    parser.add_argument("--no-human", action="store_true", help="do not compile the hand-written HIP ports "
+                        "(with --resume-redo, a program keeps the hand-written result of its earlier entry)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--resume", action="store_true",
+                        help="keep DIR/results.jsonl and skip the programs already in it")
+    parser.add_argument("--resume-redo", action="store_true",
+                        help="keep DIR/results.jsonl but run the chosen programs again (their new entries win)")
     args = parser.parse_args(argv)
     if not (args.corpus / "src").is_dir():
         raise SystemExit(f"hecbench_hip: no corpus at {args.corpus}")
     programs = choose(list_programs(args.corpus), args.sample, args.seed, args.programs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    journal = args.out / "results.jsonl"
+    if not (args.resume or args.resume_redo):
+        journal.write_text("")
+    done = read_journal(journal)
+    if args.resume:
+        programs = [p for p in programs if p not in done]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hecbench-hip-") as work:
-        entries = run_all(programs, args.corpus.resolve(), args.jobs, args.timeout, not args.no_human, Path(work))
+        run_all(programs, args.corpus.resolve(), args.jobs, args.timeout, not args.no_human, Path(work), journal,
+                earlier=done)
     seconds = time.perf_counter() - started
+    entries = sorted(read_journal(journal).values(), key=lambda e: e["program"])
     summary = summarize(entries)
     command = "python benchmarks/hecbench_hip.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"command": command, "seconds": round(seconds, 1),
                                                        "summary": summary, "programs": entries}, indent=1))
     (args.out / "results.md").write_text(markdown(summary, entries, command, seconds))

@@ -7,16 +7,31 @@ renames after them, the headers last (they depend on what the others needed).
 
 from __future__ import annotations
 
+from porter.backends.hip.bf16_intrinsics import rewrite_bf16_intrinsics
+from porter.backends.hip.bit_arguments import rewrite_bit_arguments
+from porter.backends.hip.c_sources import define_platform_for_c
+from porter.backends.hip.block_votes import rewrite_block_votes
 from porter.backends.hip.cooperative_groups import check_cooperative_groups
 from porter.backends.hip.device_intrinsics import rewrite_device_intrinsics
+from porter.backends.hip.dim3_values import rewrite_dim3_values
+from porter.backends.hip.empty_braces import rewrite_empty_braces
+from porter.backends.hip.half_atomics import rewrite_half_atomics
+from porter.backends.hip.image_fetches import check_image_fetches
 from porter.backends.hip.includes import rewrite_includes
 from porter.backends.hip.inline_ptx import rewrite_inline_ptx
 from porter.backends.hip.isolate import rewrite_isolated
+from porter.backends.hip.kernel_pointers import rewrite_kernel_pointers
 from porter.backends.hip.kernels import kernel_sites
 from porter.backends.hip.launch import rewrite_launches
+from porter.backends.hip.library_strings import rewrite_library_strings
+from porter.backends.hip.macro_shields import shield_macros
 from porter.backends.hip.options import HipOptions
+from porter.backends.hip.redefinitions import remove_hip_defined_functions
+from porter.backends.hip.register_keyword import drop_register_keyword
 from porter.backends.hip.rename import check_version_gaps, rename
 from porter.backends.hip.runtime_api import rewrite_runtime_api
+from porter.backends.hip.template_shuffles import rewrite_template_shuffles
+from porter.backends.hip.vector_operators import rewrite_vector_operators
 from porter.backends.hip.warp_builtins import rewrite_warp_builtins
 from porter.backends.hip.warp_size import rewrite_warp_size
 from porter.diagnostics import make
@@ -31,11 +46,26 @@ RULES = (
     rewrite_warp_size,
     check_cooperative_groups,
     rewrite_device_intrinsics,
+    rewrite_bf16_intrinsics,
+    check_image_fetches,
+    rewrite_dim3_values,
+    rewrite_template_shuffles,
+    rewrite_kernel_pointers,
+    rewrite_half_atomics,
+    rewrite_vector_operators,
+    rewrite_bit_arguments,
+    remove_hip_defined_functions,
+    rewrite_block_votes,
+    drop_register_keyword,
+    rewrite_empty_braces,
+    rewrite_library_strings,
     check_version_gaps,
     rewrite_launches,
     rewrite_runtime_api,
     rename,
+    define_platform_for_c,
     rewrite_includes,
+    shield_macros,
 )
 
 #: Above this fraction of unparseable bytes the file is not treated as CUDA at all.

@@ -35,6 +35,12 @@ def helper_text(key: str) -> str | None:
     if key.startswith(_SIMD):
         name = key[len(_SIMD):]
         body = simd_video.definition(name, table["simd_video"][name])
+    elif key.startswith("bf16:"):
+        from porter.backends.hip import bf16_intrinsics  # it reads this module's table
+
+        body = bf16_intrinsics.definition(key[len("bf16:"):])
+        if body is None:
+            return None
     elif key in table["helpers"]:
         body = table["helpers"][key]
     else:

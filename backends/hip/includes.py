@@ -36,7 +36,7 @@ def rewrite_includes(ctx: RewriteContext) -> None:
         if hip_header != written[1:-1] and not ctx.edits.overlaps(include.start_byte, include.end_byte):
             ctx.replace_node(region, path_node, written[0] + hip_header + written[-1], RULE)
     if kept is None and (ctx.edits or _has_cuda_code(ctx)):
-        offset = _insertion_point(ctx)
+        offset = _cuda_only_block(ctx) or _insertion_point(ctx)
         ctx.insert(offset, _defines_text(ctx) + f"#include <{HIP_RUNTIME}>\n" + _helpers_text(ctx), RULE)
         return
     if kept is not None:
@@ -115,6 +115,25 @@ def _is_header_guard(node: Node) -> bool:
 def _has_cuda_code(ctx: RewriteContext) -> bool:
     text = ctx.source.text
     return "<<<" in text or any(marker in text for marker in _CUDA_MARKERS)
+
+
+def _cuda_only_block(ctx: RewriteContext) -> int | None:
+    """Where every edit lies in the CUDA branch of one ``#ifdef __CUDACC__`` (a header shared with C
+    sources, which nvcc compiles without its runtime), the end of that #ifdef line: the runtime
+    include goes inside the branch, as nvcc's implicit one applies only there."""
+    edits = [edit for edit in ctx.edits if edit.start < edit.end or edit.text]
+    if not edits:
+        return None
+    for node in ctx.syntax.file_region().find({"preproc_ifdef"}, ctx.syntax.root):
+        name = node.child_by_field_name("name")
+        if name is None or ctx.syntax.data[name.start_byte:name.end_byte] != b"__CUDACC__" \
+                or ctx.syntax.data[node.start_byte:node.start_byte + 7] != b"#ifdef ":
+            continue
+        alternative = node.child_by_field_name("alternative")
+        end = alternative.start_byte if alternative is not None else node.end_byte
+        if all(node.start_byte <= edit.start and edit.end <= end for edit in edits):
+            return _end_of_line(ctx, name.end_byte)
+    return None
 
 
 def _insertion_point(ctx: RewriteContext) -> int:

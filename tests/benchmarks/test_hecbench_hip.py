@@ -47,8 +47,12 @@ def test_porter_never_crashes_and_every_program_is_classified(entries):
     assert not _of(entries, "timed-out")
 
 
-def test_most_of_the_sample_compiles(entries):
-    assert len(_of(entries, "compiled")) >= SAMPLE // 2, hecbench_hip.summarize(entries)["porter"]
+#: the hand-written HIP ports of the sample that compile (benchmarks/results/2026-12-08-hecbench-hip)
+HUMAN_COMPILED = 27
+
+
+def test_at_least_as_much_of_the_sample_compiles_as_the_hand_written_ports(entries):
+    assert len(_of(entries, "compiled")) >= HUMAN_COMPILED, hecbench_hip.summarize(entries)["porter"]
 
 
 def test_every_failure_names_its_cause(entries):
@@ -63,9 +67,6 @@ def test_every_failure_names_its_cause(entries):
         assert not entry["porter"]["unexplained"], entry["program"]
 
 
-@pytest.mark.xfail(reason="3 of the 40 fail silently now (mxfp4, opticalFlow, tpacf: see "
-                          "benchmarks/results/2026-12-08-hecbench-hip); make this strict once they are fixed",
-                   strict=False)
 def test_no_program_fails_silently(entries):
     silent = {e["program"]: e["porter"]["unexplained"][0] for e in _of(entries, "failed-silently")}
     assert not silent, silent

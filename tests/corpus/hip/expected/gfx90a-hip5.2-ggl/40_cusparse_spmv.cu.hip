@@ -11,6 +11,27 @@
 #include <cstdlib>
 #include <vector>
 #include <hip/hip_runtime.h>
+#ifndef PORTER_HELPER_HIPSPARSE_STATUS_STRING
+#define PORTER_HELPER_HIPSPARSE_STATUS_STRING
+// porter: cusparseGetErrorString for hipSPARSE before 6.0 (no hipsparseGetErrorString): the status's name
+static inline const char* __porter_hipsparse_status_string(int status) {
+  switch (status) {
+    case 0: return "HIPSPARSE_STATUS_SUCCESS";
+    case 1: return "HIPSPARSE_STATUS_NOT_INITIALIZED";
+    case 2: return "HIPSPARSE_STATUS_ALLOC_FAILED";
+    case 3: return "HIPSPARSE_STATUS_INVALID_VALUE";
+    case 4: return "HIPSPARSE_STATUS_ARCH_MISMATCH";
+    case 5: return "HIPSPARSE_STATUS_MAPPING_ERROR";
+    case 6: return "HIPSPARSE_STATUS_EXECUTION_FAILED";
+    case 7: return "HIPSPARSE_STATUS_INTERNAL_ERROR";
+    case 8: return "HIPSPARSE_STATUS_MATRIX_TYPE_NOT_SUPPORTED";
+    case 9: return "HIPSPARSE_STATUS_ZERO_PIVOT";
+    case 10: return "HIPSPARSE_STATUS_NOT_SUPPORTED";
+    case 11: return "HIPSPARSE_STATUS_INSUFFICIENT_RESOURCES";
+    default: return "unknown hipSPARSE status";
+  }
+}
+#endif
 #include <hipsparse/hipsparse.h>
 
 #define CUDA_CHECK(x)                                                        \
@@ -26,7 +47,7 @@
     do {                                                                     \
         hipsparseStatus_t st = (x);                                           \
         if (st != HIPSPARSE_STATUS_SUCCESS) {                                 \
-            printf("cuSPARSE error: %s (line %d)\n", cusparseGetErrorString(st), __LINE__); \
+            printf("cuSPARSE error: %s (line %d)\n", __porter_hipsparse_status_string(st), __LINE__); \
             return EXIT_FAILURE;                                             \
         }                                                                    \
     } while (0)

@@ -12,7 +12,7 @@
 #include <hip/hip_bfloat16.h>
 #ifndef PORTER_HELPER_BF16_TYPE
 #define PORTER_HELPER_BF16_TYPE
-// porter: CUDA's type for HIP before 6.0 (hip_bfloat16 has no intrinsics)
+// porter: CUDA's bf16 type, conversions and half-precision overloads for HIP before 6.0 (hip_bfloat16 has no intrinsics)
 #include <hip/hip_bfloat16.h>
 static __host__ __device__ inline hip_bfloat16 __porter_bf16_from_double(double d) {
   float f = static_cast<float>(d);

@@ -9,6 +9,24 @@
 
 #include <cstdio>
 #include <hip/hip_runtime.h>
+#ifndef PORTER_HELPER_SYNCTHREADS_VOTES
+#define PORTER_HELPER_SYNCTHREADS_VOTES
+// porter: __syncthreads_and/_or/_count through a shared word (HIP 5.2's stop the compiler for 64-lane GPUs)
+static __device__ inline int __porter_syncthreads_vote(int predicate, int kind) {
+  __shared__ int __porter_vote;
+  __syncthreads();  // every thread has read the previous vote
+  if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) __porter_vote = kind == 0 ? 1 : 0;
+  __syncthreads();
+  if (kind == 0 && !predicate) atomicAnd(&__porter_vote, 0);
+  if (kind == 1 && predicate) atomicOr(&__porter_vote, 1);
+  if (kind == 2 && predicate) atomicAdd(&__porter_vote, 1);
+  __syncthreads();
+  return __porter_vote;
+}
+static __device__ inline int __porter_syncthreads_and(int predicate) { return __porter_syncthreads_vote(predicate, 0); }
+static __device__ inline int __porter_syncthreads_or(int predicate) { return __porter_syncthreads_vote(predicate, 1); }
+static __device__ inline int __porter_syncthreads_count(int predicate) { return __porter_syncthreads_vote(predicate, 2); }
+#endif
 
 constexpr int kBlock = 256;
 
@@ -25,9 +43,9 @@ sum_single_pass(const float* __restrict__ in, float* __restrict__ partials, floa
     float v = i < n ? in[i] : 0.0f;
     sdata[tid] = v;
 
-    int positives = __syncthreads_count(v > 0.0f);
-    int all_finite = __syncthreads_and(isfinite(v));
-    int any_negative = __syncthreads_or(v < 0.0f);
+    int positives = __porter_syncthreads_count(v > 0.0f);
+    int all_finite = __porter_syncthreads_and(isfinite(v));
+    int any_negative = __porter_syncthreads_or(v < 0.0f);
 
     for (int s = kBlock / 2; s > 0; s >>= 1) {
         if (tid < s) sdata[tid] += sdata[tid + s];

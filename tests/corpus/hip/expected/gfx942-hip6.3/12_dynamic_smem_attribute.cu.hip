@@ -44,15 +44,15 @@ int main()
     if ((int)smem > optin) smem = optin;
     const int elems = static_cast<int>(smem / sizeof(float));
 
-    CUDA_OK(hipFuncSetAttribute(reverse_blocks<float>,
+    CUDA_OK(hipFuncSetAttribute(reinterpret_cast<const void*>(reverse_blocks<float>),
                                  hipFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
-    CUDA_OK(hipFuncSetAttribute(reverse_blocks<float>,
+    CUDA_OK(hipFuncSetAttribute(reinterpret_cast<const void*>(reverse_blocks<float>),
                                  hipFuncAttributePreferredSharedMemoryCarveout,
                                  cudaSharedmemCarveoutMaxShared));
-    CUDA_OK(hipFuncSetCacheConfig(reverse_blocks<float>, hipFuncCachePreferShared));
+    CUDA_OK(hipFuncSetCacheConfig(reinterpret_cast<const void*>(reverse_blocks<float>), hipFuncCachePreferShared));
 
     hipFuncAttributes attr;
-    CUDA_OK(hipFuncGetAttributes(&attr, reverse_blocks<float>));
+    CUDA_OK(hipFuncGetAttributes(&attr, reinterpret_cast<const void*>(reverse_blocks<float>)));
     printf("regs %d, static smem %zu, max dynamic smem %d, max threads %d\n", attr.numRegs,
            attr.sharedSizeBytes, attr.maxDynamicSharedSizeBytes, attr.maxThreadsPerBlock);
 

@@ -246,7 +246,7 @@ REDEFINED = """\
 struct float4_ops {};
 inline __host__ __device__ void operator-=(float4 &a, float4 b) { a.x -= b.x; a.y -= b.y; a.z -= b.z; a.w -= b.w; }
 inline __host__ __device__ void operator-=(float4 &a, float b) { a.x -= b; a.y -= b; a.z -= b; a.w -= b; }
-inline __host__ __device__ float4 operator+(float4 a, float4 b) { return make_float4(a.x + b.x, a.y + b.y, a.z + b.z, a.w + b.w); }
+inline __host__ __device__ float4 operator+(float4 a, float4 b) { return make_float4(a.x + b.x, a.y, a.z, a.w); }
 inline __host__ __device__ float4 operator-(const float4 &a) { return make_float4(-a.x, -a.y, -a.z, -a.w); }
 __device__ double atomicMax(double* address, double val) {
   unsigned long long* p = (unsigned long long*)address;
@@ -323,3 +323,68 @@ def test_runtime_include_goes_inside_a_cuda_only_branch_of_a_header_shared_with_
 def test_half_atomics_compile():
     gate = compile_check(_port(HALF_ATOMICS).code, "gfx90a")
     assert gate.ok, gate.output[-3000:]
+
+
+VOTES = """\
+__global__ void k(const float* v, int* out) {
+  register int i = threadIdx.x;
+  out[0] = __syncthreads_and(v[i] > 0) + __syncthreads_or(v[i] < 0) + __syncthreads_count(v[i] == 0);
+}
+"""
+
+
+def test_block_votes_use_porter_s_helper_on_64_lane_gpus_before_hip6():
+    code = _port(VOTES).code
+    assert "__porter_syncthreads_and(v[i] > 0) + __porter_syncthreads_or(" in code
+    assert "__porter_syncthreads_count(v[i] == 0)" in code
+    assert "__porter_syncthreads" not in _port(VOTES, arch="gfx1100").code  # 32-lane: HIP's own compile
+    assert "register" not in code and "  int i = threadIdx.x;" in code
+
+
+@_HIPCC
+def test_block_votes_compile_for_gfx90a():
+    gate = compile_check(_port(VOTES).code, "gfx90a")
+    assert gate.ok, gate.output[-3000:]
+
+
+EMPTY_BRACES = """\
+#include <cuda_fp16.h>
+__global__ void k(half2* o) { half2 res2; res2 = {}; float4 f; f = {}; int n; n = {}; o[0] = res2; o[1] = res2; }
+"""
+
+
+def test_empty_brace_assignment_to_a_half_or_vector_names_its_type():
+    code = _port(EMPTY_BRACES).code
+    assert "res2 = half2{};" in code and "f = float4{};" in code and "n = {};" in code
+
+
+@_HIPCC
+def test_empty_brace_assignment_compiles():
+    gate = compile_check(_port(EMPTY_BRACES).code, "gfx90a")
+    assert gate.ok, gate.output[-3000:]
+
+
+def test_a_c_source_defines_the_platform_before_the_runtime_include(tmp_path):
+    source = tmp_path / "api.c"
+    source.write_text("#include <stdio.h>\n#include <cuda_runtime.h>\n"
+                      "int f(void) { float* p; return cudaMalloc((void**)&p, 4) == cudaSuccess; }\n")
+    code = porter.translate(source, "hip", hip_version="5.2", offload_arch="gfx90a").code
+    assert "#define __HIP_PLATFORM_AMD__\n#include <hip/hip_runtime.h>" in code
+    cpp = tmp_path / "api.cu"
+    cpp.write_text(source.read_text())
+    assert "__HIP_PLATFORM_AMD__" not in porter.translate(cpp, "hip", hip_version="5.2").code
+
+
+def test_cusparse_error_string_becomes_porter_s_helper_before_rocm6():
+    code = "#include <cusparse.h>\nconst char* f(cusparseStatus_t s) { return cusparseGetErrorString(s); }\n"
+    result = _port(code)
+    assert "__porter_hipsparse_status_string(s)" in result.code
+    assert 'return "HIPSPARSE_STATUS_ZERO_PIVOT";' in result.code
+    assert not [d for d in result.diagnostics if d.is_error]
+    assert "__porter_hipsparse_status_string" not in _port(code, "6.3", "gfx942").code
+
+
+def test_a_macro_named_like_a_hip_template_parameter_gets_the_runtime_first():
+    code = "#pragma once\n#define T float\n__global__ void k(T* x) { x[0] = 1; }\n"
+    out = _port(code).code
+    assert out.index("#include <hip/hip_runtime.h>  // porter: before the macro below") < out.index("#define T float")
