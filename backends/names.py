@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import keyword
 import re
 
@@ -149,25 +150,63 @@ def module_names(*sources: str) -> set[str]:
     """The names the top level of these Python sources binds (imports, functions, assignments)."""
     names: set[str] = set()
     for source in sources:
-        for node in ast.parse(source).body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.Try)):
-                for sub in ast.walk(node):
-                    if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                        names.add(sub.id)
-                    elif isinstance(sub, ast.alias):
-                        names.add((sub.asname or sub.name).split(".")[0])
+        names.update(_top_level_names(source))
     return names
 
 
+@functools.lru_cache(maxsize=64)
+def _top_level_names(source: str) -> frozenset[str]:
+    """:func:`module_names` of one source, kept: the emitters ask for the same helper texts for every file."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.Try)):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names.add(sub.id)
+                elif isinstance(sub, ast.alias):
+                    names.add((sub.asname or sub.name).split(".")[0])
+    return frozenset(names)
+
+
 def compile_error(code: str, filename: str) -> str | None:
-    """None when ``code`` compiles as a module, else why not (``line N: message``)."""
+    """None when ``code`` compiles as a module, else why not (``line N: message``).
+
+    A module whose top-level pieces (:func:`_pieces`) each compile on their own compiles as a whole,
+    but for a ``from __future__`` import or a module-level ``global`` after the first piece (where
+    any ``global`` follows it, the whole is compiled). Every emitted module repeats the same
+    helpers, so the pieces' verdicts are kept (:func:`_piece_compiles`) and only a module's own
+    code is compiled again. When a piece does not compile, the whole module is, for the error
+    exactly as Python words it."""
+    pieces = _pieces(code)
+    if not _LATE_MODULE_SCOPE.search(code, len(pieces[0])) and all(_piece_compiles(piece) for piece in pieces):
+        return None
     try:
         compile(code, filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None)
         return f"line {line}: {error.msg}" if line else str(error)
     return None
+
+
+#: a top-level ``def``, ``class`` or decorator after a blank line: where :func:`_pieces` cuts
+_PIECE_START = re.compile(r"(?<=\n\n)(?=(?:def |async def |class |@))")
+#: what makes a module's compiling depend on more than each piece: a future import, a global statement
+_LATE_MODULE_SCOPE = re.compile(r"__future__|^[ \t]*global\b", re.MULTILINE)
+
+
+def _pieces(code: str) -> list[str]:
+    """``code`` cut before each top-level function, class or decorator that follows a blank line."""
+    return _PIECE_START.split(code)
+
+
+@functools.lru_cache(maxsize=1024)
+def _piece_compiles(piece: str) -> bool:
+    try:
+        compile(piece, "<piece>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True

@@ -142,6 +142,33 @@ def evaluate_int(cursor) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def children(cursor) -> list:
+    """``list(cursor.get_children())`` without clang.cindex's per-child assertion (two C calls a
+    child: it compares each child with the null cursor, which libclang never visits)."""
+    ci = cindex()
+    tu = cursor._tu
+    found: list = []
+
+    def visit(child, _parent, _data) -> int:
+        child._tu = tu  # the translation unit outlives its cursors, as get_children ensures
+        found.append(child)
+        return 1  # CXChildVisit_Continue
+
+    ci.conf.lib.clang_visitChildren(cursor, ci.callbacks["cursor_visit"](visit), found)
+    return found
+
+
+def expansion(location) -> tuple[int, int, object]:
+    """(:func:`file_key`, byte offset, file handle) of ``location``'s expansion (instantiation)
+    site, as ``location.file`` and ``location.offset`` give them, in one C call; the key is 0 and
+    the handle None outside every file."""
+    ci = cindex()
+    file, offset = ci.c_object_p(), ctypes.c_uint()
+    ci.conf.lib.clang_getInstantiationLocation(location, ctypes.byref(file), None, None, ctypes.byref(offset))
+    key = ctypes.cast(file, ctypes.c_void_p).value or 0
+    return key, offset.value, (file if key else None)
+
+
 def file_key(file) -> int:
     """A stable key for a libclang file handle (comparing names costs a C call each time)."""
     return ctypes.cast(file.obj, ctypes.c_void_p).value or 0

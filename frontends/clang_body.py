@@ -58,7 +58,7 @@ def _bounded(method):
 
 
 def _kids(cursor) -> list:
-    return list(cursor.get_children())
+    return api.children(cursor)
 
 
 def operator_name(cursor) -> str | None:
@@ -67,7 +67,7 @@ def operator_name(cursor) -> str | None:
         return None
     if cursor.spelling.startswith("operator"):
         return cursor.spelling[len("operator"):]
-    for child in cursor.get_children():
+    for child in api.children(cursor):
         ref = api.callee_ref(child)
         if ref is not None and ref.spelling.startswith("operator"):
             return ref.spelling[len("operator"):]

@@ -2,7 +2,8 @@
 
 libclang (the ``libclang`` wheel bundles libclang.so) parses ``-x cuda --cuda-host-only -nocudainc
 -nocudalib -std=c++17`` with porter's CUDA prelude (:mod:`porter.frontends.prelude`) passed as an
-unsaved file. Project headers (found beside the including file or on the project's include path:
+unsaved file (compiled once per process into a precompiled header: :mod:`porter.frontends.clang_pch`).
+Project headers (found beside the including file or on the project's include path:
 :mod:`porter.frontends.headers`) are parsed for real, with the project's ``-I``/``-D``/``-U``/``-std``
 (:class:`porter.project.ProjectContext`); every other include becomes an empty unsaved file, so no
 toolkit or system header is read. Errors clang reports inside a project header are kept as P0052
@@ -19,6 +20,7 @@ import re
 from functools import cache
 
 from porter.frontends import clang_api as api
+from porter.frontends import clang_pch
 from porter.frontends import headers
 from porter.frontends.clang_body import ClangBodyBuilder, TooDeep
 from porter.frontends.ir_builder import IRBuilder, Signature, default_kind
@@ -75,23 +77,23 @@ class ClangIR(ClangBodyBuilder):
     # ------------------------------------------------------------------ text and spans
 
     def in_main(self, cursor) -> bool:
-        location = cursor.location
-        return location.file is not None and location.file.name == self.file_name
+        key, _, file = api.expansion(cursor.location)
+        return file is not None and self.is_main_key(key, file)
 
     def offsets(self, cursor) -> tuple[int, int]:
         """Byte range of ``cursor`` in the main file ((0, 0) when it lies elsewhere)."""
         extent = cursor.extent
-        file, _, _, start = extent.start._get_instantiation()
-        if file is None or not self.is_main(file):
+        key, start, file = api.expansion(extent.start)
+        if file is None or not self.is_main_key(key, file):
             return 0, 0
-        end = extent.end._get_instantiation()[3]
+        end = api.expansion(extent.end)[1]
         return start, max(end, start)
 
-    def is_main(self, file) -> bool:
-        key = api.file_key(file)
+    def is_main_key(self, key: int, handle) -> bool:
+        """Whether the file of ``key`` (:func:`api.file_key`; ``handle`` its libclang handle) is the main file."""
         known = self.main_files.get(key)
         if known is None:
-            known = self.main_files[key] = file.name == self.file_name
+            known = self.main_files[key] = api.cindex().File(handle).name == self.file_name
         return known
 
     def span(self, cursor) -> Span:
@@ -109,11 +111,19 @@ class ClangIR(ClangBodyBuilder):
         unsaved = [(self.file_name, self.source.text), (PRELUDE_NAME, prelude_text())]
         unsaved += [(f"{INCLUDE_DIR}/{name}", "") for name in self.includes.blank]
         base = [f"-std={self.context.std}" if a.startswith("-std=") and self.context.std else a for a in ARGS]
-        args = [*base, *self.context.clang_args(), "-I", INCLUDE_DIR, "-include", PRELUDE_NAME]
+        args = [*base, *self.context.clang_args(), "-I", INCLUDE_DIR]
         try:
             with api.parse_here():  # on porter's deep stack, not libclang's 8 MB thread
-                return api.index().parse(self.file_name, args=args, unsaved_files=unsaved,
-                                         options=ci.TranslationUnit.PARSE_INCOMPLETE)
+                pch = clang_pch.prelude_pch(tuple(args))  # the prelude, compiled once (clang_pch)
+                if pch is not None:
+                    tu = api.index().parse(self.file_name, args=[*args, "-include-pch", pch], unsaved_files=unsaved,
+                                           options=ci.TranslationUnit.PARSE_INCOMPLETE)
+                    if not any(d.severity >= 4 for d in tu.diagnostics):
+                        return tu
+                    # a fatal error (a missing header, or a PCH clang would not load): parse as
+                    # without the PCH, so that what clang reports is what it reports there
+                return api.index().parse(self.file_name, args=[*args, "-include", PRELUDE_NAME],
+                                         unsaved_files=unsaved, options=ci.TranslationUnit.PARSE_INCOMPLETE)
         except ci.TranslationUnitLoadError as error:
             raise ClangUnavailable(f"libclang could not parse {self.source.name}: {error}") from None
 
@@ -169,7 +179,7 @@ class ClangIR(ClangBodyBuilder):
                             f"{message}{more}; what it declares there is missing from the IR", span)
 
     def top_level(self, cursor):
-        for child in cursor.get_children():
+        for child in api.children(cursor):
             if not self.in_main(child):
                 continue
             if child.kind.name in _CONTAINERS:
@@ -184,11 +194,11 @@ class ClangIR(ClangBodyBuilder):
         if kind in ("STRUCT_DECL", "CLASS_DECL", "UNION_DECL"):
             self.struct(cursor)
         elif kind == "TYPEDEF_DECL":
-            for child in cursor.get_children():
+            for child in api.children(cursor):
                 if child.kind.name in ("STRUCT_DECL", "CLASS_DECL"):
                     self.struct(child)
         elif kind == "ENUM_DECL":
-            for item in cursor.get_children():
+            for item in api.children(cursor):
                 if item.kind.name == "ENUM_CONSTANT_DECL":
                     span = self.span(item)
                     const = N.Const(item.enum_value, type=T.I32, span=span)
@@ -202,7 +212,7 @@ class ClangIR(ClangBodyBuilder):
         if not cursor.spelling:
             return
         fields = {}
-        for child in cursor.get_children():
+        for child in api.children(cursor):
             if child.kind.name == "FIELD_DECL":
                 fields[child.spelling] = self.ctype(child.type)
         if fields or cursor.is_definition():
@@ -213,7 +223,7 @@ class ClangIR(ClangBodyBuilder):
         self.b.global_list.append(var)
 
     def function_kind(self, cursor) -> str | None:
-        attrs = {c.kind.name for c in cursor.get_children()}
+        attrs = {c.kind.name for c in api.children(cursor)}
         return default_kind("CUDAGLOBAL_ATTR" in attrs, "CUDADEVICE_ATTR" in attrs, "CUDAHOST_ATTR" in attrs)
 
     def signature(self, cursor) -> None:
@@ -233,7 +243,7 @@ class ClangIR(ClangBodyBuilder):
         return self.type_from_spelling(head)
 
     def global_var(self, cursor) -> None:
-        attrs = {c.kind.name for c in cursor.get_children()}
+        attrs = {c.kind.name for c in api.children(cursor)}
         head = self.text(cursor).split("=", 1)[0]
         space = ("constant" if "CUDACONSTANT_ATTR" in attrs else "shared" if "CUDASHARED_ATTR" in attrs
                  else "managed" if "__managed__" in head
@@ -277,7 +287,7 @@ class ClangIR(ClangBodyBuilder):
         kind = self.function_kind(cursor)
         self.tparams = self.template_params(cursor)
         params = self.params(cursor)
-        body = next((c for c in cursor.get_children() if c.kind.name == "COMPOUND_STMT"), None)
+        body = next((c for c in api.children(cursor) if c.kind.name == "COMPOUND_STMT"), None)
         if body is None:
             self.tparams = ()
             return
@@ -294,7 +304,7 @@ class ClangIR(ClangBodyBuilder):
             self.find_launches(cursor)
 
     def head_text(self, cursor) -> str:
-        body = next((c for c in cursor.get_children() if c.kind.name == "COMPOUND_STMT"), None)
+        body = next((c for c in api.children(cursor) if c.kind.name == "COMPOUND_STMT"), None)
         start, _ = self.offsets(cursor)
         end = self.offsets(body)[0] if body is not None else self.offsets(cursor)[1]
         return self.source.data[start:end].decode("utf-8", errors="replace")
@@ -316,7 +326,7 @@ class ClangIR(ClangBodyBuilder):
 
     def template_params(self, cursor) -> tuple[TemplateParam, ...]:
         out = []
-        for child in cursor.get_children():
+        for child in api.children(cursor):
             kind = child.kind.name
             if kind == "TEMPLATE_TYPE_PARAMETER":
                 out.append(TemplateParam(child.spelling, "type"))
@@ -326,7 +336,7 @@ class ClangIR(ClangBodyBuilder):
 
     def params(self, cursor) -> tuple[Param, ...]:
         out = []
-        for index, child in enumerate(c for c in cursor.get_children() if c.kind.name == "PARM_DECL"):
+        for index, child in enumerate(c for c in api.children(cursor) if c.kind.name == "PARM_DECL"):
             out.append(Param(child.spelling or f"arg{index}", self.ctype(child.type), self.span(child)))
         return tuple(out)
 
@@ -336,7 +346,7 @@ class ClangIR(ClangBodyBuilder):
         for node in self.preorder(cursor):
             if node.kind.name != "CALL_EXPR":
                 continue
-            children = list(node.get_children())
+            children = list(api.children(node))
             config = next((c for c in children if c.kind.name == "CALL_EXPR"
                            and c.spelling == "__cudaPushCallConfiguration"), None)
             if config is None or not children:
@@ -360,7 +370,7 @@ class ClangIR(ClangBodyBuilder):
             if depth > limits.MAX_CLANG_DEPTH:
                 raise TooDeep(self.span(node))
             yield node
-            stack.extend((child, depth + 1) for child in reversed(list(node.get_children())))
+            stack.extend((child, depth + 1) for child in reversed(list(api.children(node))))
 
     def launch_config(self, call, name: str) -> tuple[str, ...]:
         """The ``<<<...>>>`` arguments as written; a launch inside a macro argument

@@ -175,6 +175,8 @@ def _lost_kernels(module: Module, source: SourceFile, reader: TreeSitterIR, item
                   found: SyntaxRefusals) -> None:
     have = {f.name for f in module.kernels}
     for item in items:
+        if b"__global__" not in reader.data[item.start_byte:item.end_byte]:
+            continue  # no __global__ token in it (tree-sitter's tokens are the text's)
         for token in _walk(item):
             if token.type != "__global__" or token.is_named:
                 continue

@@ -9,6 +9,8 @@ rewrites reach into macros too.
 from __future__ import annotations
 
 import bisect
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -31,8 +33,25 @@ def cuda_language() -> tree_sitter.Language:
     return tree_sitter.Language(tree_sitter_cuda.language())
 
 
+#: trees of the last few texts parsed: one file's text is parsed by several steps (porter.limits'
+#: nesting check, the syntax gate, the HIP rules...); each caller gets its own copy of the tree
+PARSED_KEPT = 8
+_parsed: OrderedDict[bytes, tree_sitter.Tree] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
 def parse_bytes(data: bytes) -> tree_sitter.Tree:
-    return tree_sitter.Parser(cuda_language()).parse(data)
+    with _parsed_lock:
+        tree = _parsed.get(data)
+        if tree is not None:
+            _parsed.move_to_end(data)
+            return tree.copy()
+    tree = tree_sitter.Parser(cuda_language()).parse(data)
+    with _parsed_lock:
+        _parsed[data] = tree
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return tree.copy()
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ EXIT_FILES_FAILED = 1
               help="With --llm: run model-written code WITHOUT the bubblewrap sandbox, as your own user "
                    "(only where bwrap cannot be installed).")
 def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_version: str, offload_arch: str,
-         launch_syntax: str, flavor: str, instantiate: tuple[str, ...], force: bool, llm_model: str | None,
+         launch_syntax: str, launches: tuple[str, ...], flavor: str, instantiate: tuple[str, ...], force: bool,
+         llm_model: str | None,
          llm_store: Path | None, llm_mode: str, llm_rounds: int, llm_candidates: int, shard, unconfined: bool,
          include_dirs: tuple[Path, ...], defines: tuple[str, ...], undefines: tuple[str, ...], std: str | None,
          cuda_path: str | None, compile_commands: Path | None) -> int:
@@ -92,7 +93,8 @@ def port(src_dir: Path, target: str, out_dir: Path, jobs: int | None, hip_versio
     from porter.source import InputError
 
     options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
-                              launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
+                              launch_syntax=launch_syntax, launches=launches, flavor=flavor,
+                              instantiate=instantiate)
     if llm_model is not None:
         _check_llm(llm_model, target, llm_store, llm_mode, unconfined)
     elif llm_store is not None or llm_mode != "live" or unconfined:

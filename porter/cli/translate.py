@@ -33,7 +33,8 @@ from porter.source import InputError
 @click.option("--report", type=click.Path(path_type=Path), default=None,
               help="Also write a JSON report (edits and diagnostics) to this file.")
 def translate(file: Path, target: str, output: Path | None, hip_version: str, offload_arch: str,
-              launch_syntax: str, flavor: str, instantiate: tuple[str, ...], report: Path | None,
+              launch_syntax: str, launches: tuple[str, ...], flavor: str, instantiate: tuple[str, ...],
+              report: Path | None,
               include_dirs: tuple[Path, ...], defines: tuple[str, ...], undefines: tuple[str, ...],
               std: str | None, cuda_path: str | None, compile_commands: Path | None) -> None:
     """Translate one CUDA FILE to another backend.
@@ -44,7 +45,8 @@ def translate(file: Path, target: str, output: Path | None, hip_version: str, of
     2 for bad input or options (then nothing is written).
     """
     options = backend_options(target, hip_version=hip_version, offload_arch=offload_arch,
-                              launch_syntax=launch_syntax, flavor=flavor, instantiate=instantiate)
+                              launch_syntax=launch_syntax, launches=launches, flavor=flavor,
+                              instantiate=instantiate)
     try:  # only the options' own checks are usage errors; a ValueError later is porter's bug
         make_options(get_backend(target), options)
     except ValueError as error:

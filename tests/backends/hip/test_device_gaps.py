@@ -67,7 +67,9 @@ def test_hip63_keeps_what_hip_has():
     code = _port(KERNEL, "6.3", "gfx942").code
     assert "cg::reduce(tile, v, cg::plus<float>())" in code and "__porter_cg" not in code
     assert "__hmax(h[1], h[2])" in code and "__porter_hmax" not in code
-    assert "::__shfl_xor_sync(0xffffffffffffffffULL, 1.0f, 1)" in code
+    # on 64-lane wavefronts a full CUDA mask is the lanes that run (a 64-bit full mask faults in a
+    # partial wavefront)
+    assert "::__shfl_xor_sync(__activemask(), 1.0f, 1)" in code
     assert "__porter_vmaxs4" in code and "__porter_ld_plain" in code  # no HIP version has these
 
 
@@ -75,8 +77,9 @@ def test_hip63_keeps_what_hip_has():
 def test_hip52_reports_what_it_cannot_rewrite(call):
     code = f"__device__ float f(float v, unsigned mask) {{ return {call}; }}\n"
     result = _port(code, "5.2")
-    assert [d.id for d in result.diagnostics] in (["P0290"], ["P0201"])
-    assert result.diagnostics[0].span.line == 1
+    errors = [d for d in result.diagnostics if d.is_error]  # P0264 warns of the unknown launch too
+    assert [d.id for d in errors] in (["P0290"], ["P0201"])
+    assert errors[0].span.line == 1
     assert call in result.code
 
 

@@ -66,7 +66,7 @@ __device__ __forceinline__ unsigned pack_half2(__half lo, __half hi)
 // One warp computes C (16x8, fp32, row-major) = A (16x16, row-major) * B (16x8, col-major).
 __global__ void mma_m16n8k16(const __half* __restrict__ A, const __half* __restrict__ B, float* __restrict__ C)
 {
-    int lane = threadIdx.x & 31;  // HAZARD(warp-size): MMA fragments are laid out over 32 lanes
+    int lane = threadIdx.x & 31;  // SAFE64(warp-size): launched with 32-thread blocks (below): the lane in the block at any wavefront size
     int g = lane >> 2, t = lane & 3;
     unsigned a0 = pack_half2(A[g * MMA_K + 2 * t], A[g * MMA_K + 2 * t + 1]);
     unsigned a1 = pack_half2(A[(g + 8) * MMA_K + 2 * t], A[(g + 8) * MMA_K + 2 * t + 1]);
