@@ -107,24 +107,31 @@ class Recorder:
         return run_launcher(binary, resolved, inputs, self.build_dir, wrapper)
 
     def _provenance(self, spec: KernelSpec, resolved: ResolvedCase, inputs: dict, arch: str) -> dict:
-        return {
-            "format": FORMAT_VERSION,
-            "kernel": spec.name,
-            "case": resolved.case,
-            "source": spec.source.name,
-            "source_sha256": source_hash(spec),
-            "spec": spec.path.name,
-            "case_sha256": case_hash(resolved),
-            "resolved": json.loads(canonical_json(resolved)),
-            "buffers": {b.name: {"dtype": b.dtype, "storage": str(inputs[b.name].dtype),
-                                 "shape": list(b.shape), "role": b.role} for b in resolved.buffers},
+        return case_provenance(spec, resolved, inputs, {
             "gpu": {**asdict(self.gpu), **self.device_info},
-            "nvcc": {"version": self.toolchain.nvcc_version, "flags": [*NVCC_FLAGS, f"-arch={arch}"]},
-            "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "porter_version": __version__,
-            "numpy_version": np.__version__,
-            "python_version": platform.python_version(),
-        }
+            "nvcc": {"version": self.toolchain.nvcc_version, "flags": [*NVCC_FLAGS, f"-arch={arch}"]}})
+
+
+def case_provenance(spec: KernelSpec, resolved: ResolvedCase, inputs: dict, origin: dict) -> dict:
+    """What a stored golden says of where it came from: the spec, source and case (with their
+    hashes), the buffers, ``origin`` (the GPU and compiler, or the captured program), and when."""
+    return {
+        "format": FORMAT_VERSION,
+        "kernel": spec.name,
+        "case": resolved.case,
+        "source": spec.source.name,
+        "source_sha256": source_hash(spec),
+        "spec": spec.path.name,
+        "case_sha256": case_hash(resolved),
+        "resolved": json.loads(canonical_json(resolved)),
+        "buffers": {b.name: {"dtype": b.dtype, "storage": str(inputs[b.name].dtype),
+                             "shape": list(b.shape), "role": b.role} for b in resolved.buffers},
+        **origin,
+        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "porter_version": __version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+    }
 
 
 def run_launcher(binary: Path, resolved: ResolvedCase, inputs: dict, build_dir: Path,

@@ -17,20 +17,18 @@ arguments, launch index, stream, memory kind).
 from __future__ import annotations
 
 import json
-import platform
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from porter import __version__
 from porter.golden.capture.index import Launch
 from porter.golden.capture.sources import Kernel, kernel_file_text
 from porter.golden.expr import FUNCTIONS
-from porter.golden.resolve import canonical_json, case_hash, resolve_case
+from porter.golden.record import case_provenance
+from porter.golden.resolve import resolve_case
 from porter.golden.spec import load_spec
-from porter.golden.store import FORMAT_VERSION, save, source_hash
+from porter.golden.store import save
 
 GEOMETRY = ("grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "shared_bytes")
 
@@ -156,25 +154,10 @@ def _number(value: int | float) -> str:
 
 
 def _provenance(spec, resolved, inputs: dict, launch: Launch, capture: dict) -> dict:
-    return {
-        "format": FORMAT_VERSION,
-        "kernel": spec.name,
-        "case": resolved.case,
-        "source": spec.source.name,
-        "source_sha256": source_hash(spec),
-        "spec": spec.path.name,
-        "case_sha256": case_hash(resolved),
-        "resolved": json.loads(canonical_json(resolved)),
-        "buffers": {b.name: {"dtype": b.dtype, "storage": str(inputs[b.name].dtype), "shape": list(b.shape),
-                             "role": b.role} for b in resolved.buffers},
+    return case_provenance(spec, resolved, inputs, {
         "gpu": capture.get("gpu", {}),
         "captured": {"program": capture["program"], "args": capture["args"], "kernel": launch.kernel,
                      "launch": launch.number, "stream": launch.stream, "memory": launch.memory,
-                     "runtime": capture.get("runtime", "")},
-        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "porter_version": __version__,
-        "numpy_version": np.__version__,
-        "python_version": platform.python_version(),
-    }
+                     "runtime": capture.get("runtime", "")}})
 
 
